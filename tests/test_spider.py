@@ -1,0 +1,43 @@
+"""The spider's article callback: items, and named outcomes for what is not one."""
+
+from __future__ import annotations
+
+from scrapy.utils.test import get_crawler
+
+from vusta_crawler.items import ArticleItem
+from vusta_crawler.replay import FIXTURES_DIR, Case, replay
+from vusta_crawler.spiders.vusta import VustaSpider
+
+
+def make_spider() -> VustaSpider:
+    spider = get_crawler(VustaSpider)._create_spider()
+    assert isinstance(spider, VustaSpider)
+    return spider
+
+
+def test_date_problems_become_stats() -> None:
+    spider = make_spider()
+    for name, key in [
+        ("weekday_mismatch", "vusta/date/weekday_mismatch"),
+        ("future_date", "vusta/date/future_date"),
+        ("impossible_date", "vusta/date/invalid_date"),
+    ]:
+        item = replay(Case(FIXTURES_DIR / "article" / name), spider)
+        assert item["published"] is None and item["published_raw"], name
+        assert spider.crawler.stats.get_value(key) == 1, key
+
+
+def test_not_articles_are_counted_by_reason() -> None:
+    spider = make_spider()
+    replay(Case(FIXTURES_DIR / "broken" / "widget_only_p66035"), spider)
+    replay(Case(FIXTURES_DIR / "listing" / "co_quan_tw_p4"), spider)
+    stats = spider.crawler.stats
+    assert stats.get_value("vusta/not_article/no_title") == 1
+    assert stats.get_value("vusta/not_article/not_article_url") == 1
+
+
+def test_callback_yields_the_item_class() -> None:
+    response = Case(FIXTURES_DIR / "article" / "seed_form_a").response()
+    items = list(make_spider().parse_article(response))
+    assert len(items) == 1 and isinstance(items[0], ArticleItem)
+    assert items[0].fetched_at == "2026-11-20T08:00:00Z", "the replay's fetch time is kept"

@@ -1,0 +1,268 @@
+"""Reading a page's layout without knowing its markup: blocks, zones, labelled link lists.
+
+Nobody here has seen vusta.vn's HTML, so nothing in this module relies on a class name alone.
+It works on what a reader sees: block elements and their text, headings such as "Xem thêm" or
+"Tin mới" (whatever element carries them) and the list that follows each, and where the article's
+text is densest. Class and id words (:data:`patterns.NOISE_HINT_RE`) only lower a block's weight.
+
+The page is walked twice per page (pre-order and post-order); everything else looks things up.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from vusta_crawler import patterns
+
+BLOCK_TAGS = frozenset({
+    "p", "div", "section", "article", "header", "footer", "aside", "nav", "main", "center",
+    "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
+    "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figure", "figcaption", "form",
+    "hr", "address", "caption", "details", "summary", "fieldset",
+})  # fmt: skip
+"""Elements that start a new line for a reader."""
+
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+RELATED, LATEST, SIDEBAR = "related", "latest", "sidebar"
+
+_LABEL_KINDS = {
+    **{label: SIDEBAR for label in patterns.SIDEBAR_LABELS},
+    **{label: LATEST for label in patterns.LATEST_LABELS},
+    **{label: RELATED for label in patterns.RELATED_LABELS},
+}
+_LABEL_STRIP = " :：»›>…-–—|•·*#[]()"
+
+
+def fold(text: str) -> str:
+    """Text as compared with labels: NFC, spaces collapsed, case-folded."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip().casefold()
+
+
+def label_kind(text: str) -> str | None:
+    """``related``, ``latest`` or ``sidebar`` when ``text`` is such a block's heading."""
+    if len(text) > 60:
+        return None
+    return _LABEL_KINDS.get(fold(text).strip(_LABEL_STRIP))
+
+
+def tag_of(el: etree._Element) -> str:
+    """The lower-case tag name, '' for comments and processing instructions."""
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def hint_of(el: etree._Element) -> str:
+    """The element's class and id words, for the ``*_HINT_RE`` patterns."""
+    return f"{el.get('class') or ''} {el.get('id') or ''}".strip()
+
+
+def block_text(el: etree._Element) -> str:
+    """The text a reader sees in ``el``: block boundaries and ``<br>`` become spaces."""
+    return " ".join(block_lines(el))
+
+
+def block_lines(el: etree._Element) -> list[str]:
+    """The lines of ``el``, split at ``<br>`` and block boundaries; inline tags keep text glued."""
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        line = "".join(current).strip()
+        if line:
+            lines.append(line)
+        current.clear()
+
+    def walk(node: etree._Element) -> None:
+        if node.text:
+            current.append(node.text)
+        for child in node:
+            tag = tag_of(child)
+            if tag == "br" or tag in BLOCK_TAGS:
+                flush()
+                if tag != "br":
+                    walk(child)
+                    flush()
+            elif tag:
+                walk(child)
+            if child.tail:
+                current.append(child.tail)
+
+    walk(el)
+    flush()
+    return lines
+
+
+@dataclass
+class LinkBlock:
+    """A labelled block of links ("Xem thêm", "Tin mới", "Tin đọc nhiều"): heading and list."""
+
+    kind: str
+    heading: etree._Element
+    members: list[etree._Element]
+
+
+@dataclass
+class Layout:
+    """What one pass over the page learned: order, text sizes, zones and the main text block."""
+
+    root: etree._Element
+    order: dict[etree._Element, int] = field(default_factory=dict)
+    text_len: dict[etree._Element, int] = field(default_factory=dict)
+    link_len: dict[etree._Element, int] = field(default_factory=dict)
+    leaf_blocks: list[etree._Element] = field(default_factory=list)
+    link_blocks: list[LinkBlock] = field(default_factory=list)
+    zone: dict[etree._Element, str] = field(default_factory=dict)
+    hinted: set[etree._Element] = field(default_factory=set)
+
+    def zone_of(self, el: etree._Element) -> str | None:
+        """The labelled block (or ``noise``) ``el`` lies in, or None."""
+        node: etree._Element | None = el
+        while node is not None:
+            kind = self.zone.get(node)
+            if kind:
+                return kind
+            node = node.getparent()
+        return None
+
+    def is_hinted_noise(self, el: etree._Element, stop: etree._Element | None = None) -> bool:
+        """True when ``el`` or an ancestor below ``stop`` carries chrome-like class words."""
+        node: etree._Element | None = el
+        while node is not None and node is not stop:
+            if node in self.hinted:
+                return True
+            node = node.getparent()
+        return False
+
+
+def analyse(root: etree._Element) -> Layout:
+    """Walk the page once each way and find its labelled link blocks."""
+    layout = Layout(root)
+    order = layout.order
+    hinted = layout.hinted
+    elements = [el for el in root.iter() if isinstance(el.tag, str)]
+    for index, el in enumerate(elements):
+        order[el] = index
+        tag = tag_of(el)
+        if tag in patterns.NOISE_TAGS or (
+            (el.get("class") or el.get("id")) and patterns.NOISE_HINT_RE.search(hint_of(el))
+        ):
+            hinted.add(el)
+    text_len = layout.text_len
+    link_len = layout.link_len
+    has_block: set[etree._Element] = set()
+    for el in reversed(elements):
+        own = len((el.text or "").strip())
+        links = 0
+        block = False
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            own += text_len.get(child, 0) + len((child.tail or "").strip())
+            links += link_len.get(child, 0)
+            if child in has_block or tag_of(child) in BLOCK_TAGS:
+                block = True
+        tag = tag_of(el)
+        if tag == "a":
+            links = own
+        text_len[el] = own
+        link_len[el] = links
+        if block:
+            has_block.add(el)
+        elif tag in BLOCK_TAGS and own:
+            layout.leaf_blocks.append(el)
+    layout.leaf_blocks.reverse()
+    _find_link_blocks(layout)
+    return layout
+
+
+def _heading_box(text_node: etree._ElementUnicodeResult) -> tuple[etree._Element | None, bool]:
+    """The outermost element whose whole text is the label that ``text_node`` reads, and
+    whether the label is a link (a heading linking to its section, or a "see more" button)."""
+    el = text_node.getparent()
+    if el is None or text_node.is_tail:
+        return None, False
+    kind = label_kind(text_node)
+    linked = tag_of(el) == "a" or any(tag_of(up) == "a" for up in el.iterancestors())
+    if label_kind(block_text(el)) != kind:
+        return None, linked
+    parent = el.getparent()
+    while (
+        parent is not None and tag_of(parent) != "body" and label_kind(block_text(parent)) == kind
+    ):
+        el, parent = parent, parent.getparent()
+    return el, linked
+
+
+def _find_link_blocks(layout: Layout) -> None:
+    candidates = layout.root.xpath(
+        "//body//text()[string-length(normalize-space(.)) > 1]"
+        "[string-length(normalize-space(.)) < 40]"
+    )
+    boxes: list[tuple[etree._Element, str, bool]] = []
+    for text in candidates:
+        kind = label_kind(text)
+        if not kind:
+            continue
+        box, linked = _heading_box(text)
+        if box is not None and all(box is not b for b, _, _ in boxes):
+            boxes.append((box, kind, linked))
+    # A linked label is a heading only when article links follow it; otherwise it is a
+    # "Xem thêm" button, and must not cut another block's list short.
+    box_set = {b for b, _, linked in boxes if not linked}
+    box_set |= {
+        b for b, _, linked in boxes if linked and _has_content_links(_members_after(b, box_set))
+    }
+    for box, kind, _linked in boxes:
+        if box not in box_set:
+            continue
+        heading = box
+        members = _members_after(heading, box_set)
+        # A heading wrapped with a "more »" link or an icon: the list follows the wrapper.
+        for _ in range(3):
+            if _has_content_links(members) or tag_of(heading) == "body":
+                break
+            parent = heading.getparent()
+            if parent is None or len(block_text(parent)) > 80:
+                break
+            heading = parent
+            members = _members_after(heading, box_set)
+        layout.link_blocks.append(LinkBlock(kind, heading, members))
+        for el in (heading, *members):
+            layout.zone.setdefault(el, kind)
+
+
+def _contains_box(el: etree._Element, boxes: set[etree._Element]) -> bool:
+    return any(node in boxes for node in el.iter())
+
+
+def _members_after(heading: etree._Element, boxes: set[etree._Element]) -> list[etree._Element]:
+    """The siblings after ``heading`` up to the next labelled heading."""
+    members = []
+    for sibling in heading.itersiblings():
+        if not isinstance(sibling.tag, str):
+            continue
+        if _contains_box(sibling, boxes):
+            break
+        members.append(sibling)
+    return members
+
+
+def _has_content_links(members: list[etree._Element]) -> bool:
+    return any(
+        len((a.get("href") or "").strip()) > 1 and block_text(a)
+        for el in members
+        for a in el.iter("a")
+    )
+
+
+def iter_elements(el: etree._Element) -> Iterator[etree._Element]:
+    """Elements below ``el`` (itself included), comments skipped."""
+    for node in el.iter():
+        if isinstance(node.tag, str):
+            yield node

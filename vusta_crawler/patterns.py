@@ -1,0 +1,232 @@
+"""Declared data about VUSTA's sites: hosts, URL shapes, labels, date-line patterns.
+
+Everything the extractor and the spider recognise by name or pattern is declared here, once,
+so that a change on the site is a change to this file. Sources: shared/vusta/SITE.md and the
+sample pages.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- hosts --------------------------------------------------------------------------------
+
+HOSTS = ("vusta.vn", "en.vusta.vn")
+"""The only hosts the crawler may request (``www.`` variants are folded into these)."""
+
+SITE_NAMES = (
+    "Liên hiệp các hội khoa học và kỹ thuật Việt Nam",
+    "Liên hiệp các hội và khoa học kỹ thuật Việt Nam",
+    "Vietnam Union of Science and Technology Associations",
+    "VUSTA",
+)
+"""The site-name line printed above articles: never a title, never a section."""
+
+# --- URL shapes ---------------------------------------------------------------------------
+
+ARTICLE_ID_RE = re.compile(r"-p(\d+)\.html$")
+"""``/<slug>-p<digits>.html``: an article; the digits are its id (per host)."""
+
+ARTICLE_PATH_RES = (
+    ARTICLE_ID_RE,
+    re.compile(r"^/chitiet(?:en)?/[^/]+/[^/]+/?$"),
+    re.compile(r"^/en/news/[^/]+/[^/]+-\d+\.html$"),
+)
+"""Paths of article pages, in the three CMS generations seen."""
+
+ENGLISH_PATH_RE = re.compile(r"^/(?:en/|chitieten/)")
+"""Legacy English pages on the vusta.vn host."""
+
+TRACKING_PARAMS_RE = re.compile(
+    r"^(?:utm_\w+|fbclid|gclid|dclid|msclkid|zarsrc|_ga|_gl|mc_cid|mc_eid|ref|refid|source)$",
+    re.IGNORECASE,
+)
+"""Query parameters that say where a reader came from, not what the page is."""
+
+# --- labels of page blocks -------------------------------------------------------------------
+
+RELATED_LABELS = (
+    "xem thêm",
+    "read more",
+    "tin liên quan",
+    "bài liên quan",
+    "bài viết liên quan",
+    "tin cùng chuyên mục",
+    "related news",
+    "related articles",
+    "related",
+)
+"""Headings of the related-articles block ("Xem thêm"; "Read more" on en.vusta.vn)."""
+
+LATEST_LABELS = ("tin mới", "tin mới nhất", "tin mới đăng", "tin mới cập nhật", "latest news")
+"""Headings of the latest-news block ("Tin mới")."""
+
+SIDEBAR_LABELS = (
+    "tin đọc nhiều",
+    "đọc nhiều",
+    "đọc nhiều nhất",
+    "tin xem nhiều",
+    "xem nhiều",
+    "xem nhiều nhất",
+    "tin nổi bật",
+    "tin tiêu điểm",
+    "tiêu điểm",
+    "most read",
+    "most viewed",
+    "most popular",
+    "popular",
+    "video",
+    "thư viện ảnh",
+    "liên kết website",
+    "tags",
+    "từ khóa",
+    "bình luận",
+    "comments",
+    "article reviews",
+)
+"""Headings of blocks that are never part of the article nor of its link lists."""
+
+NOISE_HINT_RE = re.compile(
+    r"(?:^|[\s_-])(?:side-?bar|sidebar|menu|nav|navbar|footer|header|breadcrumbs?|comments?|"
+    r"share|social|banner|ads?|advert\w*|widget|popular|most-?read|doc-?nhieu|xem-?nhieu|"
+    r"tags?|rating|vote|print|toolbar|related|tin-?lien-?quan|tin-?moi|latest|other-?news|"
+    r"hotnews|login|search)(?:$|[\s_\d-])",
+    re.IGNORECASE,
+)
+"""Class/id words that usually mark chrome. A hint only: blocks are also found by their headings."""
+
+NOISE_TAGS = ("nav", "footer", "aside", "form", "iframe", "noscript", "button", "select")
+"""Elements that never hold article text."""
+
+SKIP_TAGS = ("script", "style", "template", "noscript", "svg", "head", "iframe", "object")
+"""Elements whose text is never read at all."""
+
+CAPTION_HINT_RE = re.compile(
+    r"caption|chu-?thich|image-?desc|img-?desc|photo-?desc|desc-?img|expnote|image_desc|"
+    r"(?:^|[\s_-])(?:cap|legend|credit)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+"""Class words of photo captions."""
+
+SUMMARY_HINT_RE = re.compile(
+    r"(?:^|[\s_-])(?:sapo|lead|summary|chapeau|intro|excerpt|teaser|description|desc|tom-?tat|mo-?ta)"
+    r"(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+"""Class words of the lead (sapo) paragraph."""
+
+DATE_HINT_RE = re.compile(r"date|time|publish|posted|ngay|thoi-?gian", re.IGNORECASE)
+"""Class words of elements printing the date line (tried with dateparser if no pattern fits)."""
+
+AUTHOR_HINT_RE = re.compile(r"author|byline|tac-?gia|writer", re.IGNORECASE)
+"""Class words of an author line."""
+
+BREADCRUMB_HINT_RE = re.compile(r"breadcrumb|duong-?dan|path", re.IGNORECASE)
+"""Class words of the breadcrumb trail."""
+
+HOME_LABELS = ("trang chủ", "home", "trang chu", "homepage")
+"""Breadcrumb items that are the home page, not a section."""
+
+AUTHOR_PREFIX_RE = re.compile(
+    r"^(?:author|authors|tác giả|bài(?: và ảnh)?|by|theo|post name)\s*[:：]\s*", re.IGNORECASE
+)
+"""A label before an author's name ("Author: Nguyen Thanh Hai")."""
+
+NOT_AUTHOR_RE = re.compile(
+    r"^(?:article|chapter|section|part|annex|appendix|conclusion|điều|chương|phần|mục|"
+    r"phụ lục|kết luận|[IVXLC]+\.|\d+\.)(?:\s|$)",
+    re.IGNORECASE,
+)
+"""Short capitalized closing lines that are headings, not an author's name ("Article I")."""
+
+RELATIVE_DATE_RE = re.compile(
+    r"^(?:\d+\s*(?:giây|phút|giờ|ngày|tuần|tháng|năm|seconds?|minutes?|hours?|days?|weeks?|"
+    r"months?|years?)\s*(?:trước|ago)|hôm qua|hôm nay|yesterday|today)\b",
+    re.IGNORECASE,
+)
+"""Relative times printed beside list entries ("1 ngày trước"): never part of a summary."""
+
+JUNK_LINE_RE = re.compile(
+    r"^(?:tm-img-alt|img|image|ảnh|photo|\S+\.(?:jpe?g|png|gif|webp|bmp)|"
+    r"\d{5,}(?:[ _-]\d+)*(?: copy)?(?:\.\w{3,4})?|(?:ảnh|photo|image)\s*\d+)$",
+    re.IGNORECASE,
+)
+"""Lines that are leaked image names or placeholders, never text ("1910160 2 copy")."""
+
+FOOTER_LINE_RE = re.compile(
+    r"^(?:total notes of this article|click on stars to rate|article reviews|"
+    r"chia sẻ|share|in bài|in trang|print|gửi email|gửi bài|bản in|lượt xem|trở về|quay lại|"
+    r"về đầu trang|back to top)\b",
+    re.IGNORECASE,
+)
+"""Short lines (at most 60 characters) of rating/share/print footers: never body text."""
+
+# --- date lines -----------------------------------------------------------------------------
+
+VI_WEEKDAYS = {
+    "thứ hai": 0,
+    "thứ 2": 0,
+    "thứ ba": 1,
+    "thứ 3": 1,
+    "thứ tư": 2,
+    "thứ 4": 2,
+    "thứ năm": 3,
+    "thứ 5": 3,
+    "thứ sáu": 4,
+    "thứ 6": 4,
+    "thứ bảy": 5,
+    "thứ bẩy": 5,
+    "thứ 7": 5,
+    "chủ nhật": 6,
+    "cn": 6,
+}
+"""Vietnamese weekday names (casefolded) to ``date.weekday()``."""
+
+EN_WEEKDAYS = {
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+}
+"""English weekday names (casefolded) to ``date.weekday()``."""
+
+_VI_WD = r"(?P<wd>thứ\s+(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s+nhật|cn)"
+_DMY = r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})"
+_HM = r"(?P<H>\d{1,2})[:h](?P<M>\d{2})(?::(?P<S>\d{2}))?"
+_ZONE = r"(?:\(?\s*(?:GMT|UTC)\s*(?P<tz>[+-]\s*\d{1,2})(?::?(?P<tzm>\d{2}))?\s*\)?)"
+
+DATE_LINE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # A: "Thứ tư, 08/12/2021 15:42 (GMT+7)"
+    ("A", re.compile(rf"^{_VI_WD}\s*,?\s*(?:ngày\s+)?{_DMY}\s*[,|-]?\s*{_HM}\s*{_ZONE}?", re.I)),
+    # B: "2023-06-30 12:04" (en.vusta.vn, local time)
+    ("B", re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\s+" + _HM + r"(?:\s|$)", re.I)),
+    # C: "Posted at: SATurday - 30/12/2017 10:46 - post name: Cộng tác viên"
+    ("C", re.compile(rf"^posted\s+at\s*:\s*(?P<wd>[a-z]+day)\s*-\s*{_DMY}\s+{_HM}", re.I)),
+    # D: "05/10/2021 9:28 SA 59 lượt xem" (12-hour clock, SA = a.m., CH = p.m.)
+    ("D", re.compile(rf"^{_DMY}\s+{_HM}\s*(?P<ampm>SA|CH|AM|PM)\b", re.I)),
+    # A without its weekday: "08/12/2021 15:42", "08/12/2021 - 15:42 (GMT+7)"
+    ("A-", re.compile(rf"^(?:ngày\s+)?{_DMY}\s*[,|-]?\s*{_HM}\s*{_ZONE}?(?:\s|$|\|)", re.I)),
+    # Time first: "15:42 08/12/2021", "15:42 | 08/12/2021"
+    ("T-", re.compile(rf"^{_HM}\s*(?:[,|-]\s*)?(?:{_VI_WD}\s*,?\s*)?{_DMY}(?:\s|$|\|)", re.I)),
+)
+"""Printed date lines, tried in order with ``re.match`` on one normalized line of text.
+
+Anchored at the start: a date inside a sentence ("Chiều ngày 07/12/2021, …") never matches,
+so dates in the body are never taken for the publication time.
+"""
+
+DATE_ONLY_RE = re.compile(rf"^(?:{_VI_WD}\s*,?\s*)?(?:ngày\s+)?{_DMY}$", re.I)
+"""A date with no time of day: not a publication *time*; reported and kept as raw only."""
+
+ISO_DATETIME_RE = re.compile(
+    r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})[T ](?P<H>\d{2}):(?P<M>\d{2})"
+    r"(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<z>Z|[+-]\d{2}:?\d{2})?$",
+    re.I,
+)
+"""Machine dates (``<time datetime>``, JSON-LD, ``article:published_time``)."""
+
+VIETNAM_OFFSET_HOURS = 7
+"""Vietnam time is UTC+07:00 all year (no daylight saving)."""
