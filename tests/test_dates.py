@@ -144,3 +144,24 @@ def test_rfc3339_helpers() -> None:
     assert dates.to_rfc3339(moment) == "2026-11-20T15:00:00+07:00"
     with pytest.raises(ValueError, match="offset"):
         dates.parse_rfc3339("2026-11-20T08:00:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2 giờ trước", "2026-11-20T13:00:00+07:00"),
+        ("45 phút trước", "2026-11-20T14:15:00+07:00"),
+        ("1 ngày trước", "2026-11-19T15:00:00+07:00"),
+        ("3 hours ago", "2026-11-20T12:00:00+07:00"),
+    ],
+)
+def test_relative_fast_path(text: str, expected: str) -> None:
+    result = dates.read_date_text(text, "vi", FETCHED)
+    assert (result.rfc3339, result.form) == (expected, "relative")
+    assert dates.match_relative(text, None) is None, "no fetch time, no reading"
+
+
+def test_read_date_text_falls_back_to_dateparser() -> None:
+    result = dates.read_date_text("Thứ Tư, ngày 8 tháng 12 năm 2021 lúc 15:42", "vi", FETCHED)
+    assert (result.rfc3339, result.form) == ("2021-12-08T15:42:00+07:00", "dateparser")
+    assert dates.read_date_text("08/12/2021 15:42", "vi", FETCHED).form == "A-"

@@ -9,10 +9,11 @@ after the fetch time gives no value and a named problem: a wrong date is worse t
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import NamedTuple
 
 from vusta_crawler import patterns
 
@@ -27,9 +28,8 @@ NO_TIME = "no_time"
 UNPARSED = "unparsed"
 
 
-@dataclass(frozen=True)
-class DateResult:
-    """The outcome of reading one date text."""
+class DateResult(NamedTuple):
+    """The outcome of reading one date text (a tuple: cheap on the per-page fast path)."""
 
     raw: str
     value: datetime | None = None
@@ -62,51 +62,60 @@ def parse_rfc3339(text: str) -> datetime:
     return value
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip().casefold()
+def _line(text: str) -> str:
+    """One line: NFC (only when needed: the check is cheap), white space collapsed."""
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
 
 
-def _build(
-    raw: str, form: str, parts: dict[str, str | None], fetched_at: datetime | None
-) -> DateResult:
-    """Turn matched parts into a checked DateResult."""
-    hour = int(parts["H"] or 0)
-    ampm = (parts.get("ampm") or "").upper()
+# Date-line patterns by what the line starts with: a digit, or a word ("Thứ", "Posted at").
+_DIGIT_FIRST = tuple((f, p) for f, p in patterns.DATE_LINE_PATTERNS if f in patterns.DIGIT_FORMS)
+_WORD_FIRST = tuple((f, p) for f, p in patterns.DATE_LINE_PATTERNS if f not in patterns.DIGIT_FORMS)
+
+
+_WEEKDAYS = {**patterns.VI_WEEKDAYS, **patterns.EN_WEEKDAYS}
+
+
+def _build(found: re.Match[str], form: str, fetched_at: datetime | None) -> DateResult:
+    """Turn a matched date line into a checked DateResult (the per-page hot path: kept lean)."""
+    raw = found[0].strip(" |-,")
+    names = found.re.groupindex
+    year, month, day, hour_text, minute = found.group("y", "m", "d", "H", "M")
+    hour = int(hour_text)
+    ampm = found["ampm"] if "ampm" in names else None
     if ampm:
         if not 1 <= hour <= 12:
-            return DateResult(raw, form=form, problem=INVALID_DATE)
-        hour = hour % 12 + (12 if ampm in ("CH", "PM") else 0)
-    tz = VN_TZ
-    if parts.get("tz"):
-        sign_hours = int(str(parts["tz"]).replace(" ", ""))
-        minutes = int(parts.get("tzm") or 0)
-        delta = timedelta(hours=abs(sign_hours), minutes=minutes)
-        tz = timezone(delta if sign_hours >= 0 else -delta)
+            return DateResult(raw, None, form, INVALID_DATE)
+        hour = hour % 12 + (12 if ampm.upper() in ("CH", "PM") else 0)
+    zone = found["tz"] if "tz" in names else None
+    tz = VN_TZ if zone is None else _zone(zone, found["tzm"])
+    second = found["S"]
     try:
         value = datetime(
-            int(str(parts["y"])),
-            int(str(parts["m"])),
-            int(str(parts["d"])),
-            hour,
-            int(parts["M"] or 0),
-            int(parts.get("S") or 0),
-            tzinfo=tz,
+            int(year), int(month), int(day), hour, int(minute), int(second or 0), 0, tz
         )
     except ValueError:
-        return DateResult(raw, form=form, problem=INVALID_DATE)
-    weekday = parts.get("wd")
+        return DateResult(raw, None, form, INVALID_DATE)
+    weekday = found["wd"] if "wd" in names else None
     if weekday:
-        expected = _weekday_number(weekday)
+        expected = _WEEKDAYS.get(" ".join(weekday.split()).casefold())
         if expected is not None and expected != value.weekday():
-            return DateResult(raw, form=form, problem=WEEKDAY_MISMATCH)
-    return _checked(DateResult(raw, value.astimezone(VN_TZ), form), fetched_at)
+            return DateResult(raw, None, form, WEEKDAY_MISMATCH)
+    if tz is not VN_TZ:
+        value = value.astimezone(VN_TZ)
+    if fetched_at is not None and value > fetched_at:
+        return DateResult(raw, None, form, FUTURE_DATE)
+    return DateResult(raw, value, form)
 
 
-def _weekday_number(name: str) -> int | None:
-    folded = _fold(name)
-    if folded in patterns.VI_WEEKDAYS:
-        return patterns.VI_WEEKDAYS[folded]
-    return patterns.EN_WEEKDAYS.get(folded)
+@functools.cache
+def _zone(hours: str, minutes: str | None) -> timezone:
+    """The zone of "(GMT+7)"; VN_TZ itself for +7, the usual case."""
+    sign_hours = int(hours.replace(" ", ""))
+    delta = timedelta(hours=abs(sign_hours), minutes=int(minutes or 0))
+    offset = delta if sign_hours >= 0 else -delta
+    return VN_TZ if offset == VN_TZ.utcoffset(None) else timezone(offset)
 
 
 def _checked(result: DateResult, fetched_at: datetime | None) -> DateResult:
@@ -122,14 +131,20 @@ def match_date_line(text: str, fetched_at: datetime | None = None) -> DateResult
     view count or the poster's name is allowed, and left out of ``raw``), so a sentence that
     mentions a date never fits.
     """
-    line = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
-    if len(line) > 160:
+    line = _line(text)
+    if not line or len(line) > 160:
         return None
-    for form, pattern in patterns.DATE_LINE_PATTERNS:
+    first = line[0]
+    if first.isdigit():
+        candidates = _DIGIT_FIRST
+    elif first.isalpha():
+        candidates = _WORD_FIRST
+    else:
+        return None
+    for form, pattern in candidates:
         found = pattern.match(line)
         if found:
-            raw = found.group(0).strip(" |-,")
-            return _build(raw, form, found.groupdict(), fetched_at)
+            return _build(found, form, fetched_at)
     if patterns.DATE_ONLY_RE.match(line):
         return DateResult(line, form="date-only", problem=NO_TIME)
     return None
@@ -168,6 +183,23 @@ def parse_machine_date(text: str, fetched_at: datetime | None = None) -> DateRes
     return _checked(DateResult(raw, aware.astimezone(VN_TZ), "iso"), fetched_at)
 
 
+def match_relative(text: str, fetched_at: datetime | None) -> DateResult | None:
+    """Read "2 giờ trước" / "3 hours ago" against the fetch time; None if it is no such text."""
+    line = _line(text)
+    found = patterns.RELATIVE_TIME_RE.match(line)
+    if not found or fetched_at is None:
+        return None
+    unit = patterns.RELATIVE_UNITS[found.group("unit").casefold()]
+    value = fetched_at - timedelta(**{unit: int(found.group("n"))})
+    return DateResult(line, value.astimezone(VN_TZ), "relative")
+
+
+def read_date_text(text: str, language: str, fetched_at: datetime | None) -> DateResult:
+    """A date text from an element that prints a date: the fast path, else dateparser."""
+    fast = match_date_line(text, fetched_at) or match_relative(text, fetched_at)
+    return fast if fast is not None else parse_fallback(text, language, fetched_at)
+
+
 def parse_fallback(text: str, language: str, fetched_at: datetime | None) -> DateResult:
     """Read a date text no known form fits, with dateparser (slow; the last resort).
 
@@ -176,7 +208,7 @@ def parse_fallback(text: str, language: str, fetched_at: datetime | None) -> Dat
     """
     import dateparser  # imported here: slow to import, and only this rare path needs it
 
-    raw = re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+    raw = _line(text)
     base = (fetched_at or datetime.now(UTC)).astimezone(VN_TZ).replace(tzinfo=None)
     settings = {
         "DATE_ORDER": "DMY",

@@ -10,7 +10,6 @@ The page is walked twice per page (pre-order and post-order); everything else lo
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,7 +40,9 @@ _LABEL_STRIP = " :：»›>…-–—|•·*#[]()"
 
 def fold(text: str) -> str:
     """Text as compared with labels: NFC, spaces collapsed, case-folded."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip().casefold()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split()).casefold()
 
 
 def label_kind(text: str) -> str | None:
@@ -141,42 +142,41 @@ class Layout:
 
 
 def analyse(root: etree._Element) -> Layout:
-    """Walk the page once each way and find its labelled link blocks."""
+    """Walk the page once (children before parents) and find its labelled link blocks."""
     layout = Layout(root)
-    order = layout.order
+    elements = list(root.iter(etree.Element))
+    layout.order = order = {el: index for index, el in enumerate(elements)}
     hinted = layout.hinted
-    elements = [el for el in root.iter() if isinstance(el.tag, str)]
-    for index, el in enumerate(elements):
-        order[el] = index
-        tag = tag_of(el)
-        if tag in patterns.NOISE_TAGS or (
-            (el.get("class") or el.get("id")) and patterns.NOISE_HINT_RE.search(hint_of(el))
-        ):
+    for el in root.xpath("//*[@class or @id]"):
+        if patterns.NOISE_HINT_RE.search(hint_of(el)):
             hinted.add(el)
+    for tag in patterns.NOISE_TAGS:
+        hinted.update(root.iter(tag))
     text_len = layout.text_len
     link_len = layout.link_len
     has_block: set[etree._Element] = set()
+    leaves = layout.leaf_blocks
     for el in reversed(elements):
-        own = len((el.text or "").strip())
+        text = el.text
+        own = len(text.strip()) if text else 0
         links = 0
         block = False
         for child in el:
-            if not isinstance(child.tag, str):
+            if child not in order:
                 continue
-            own += text_len.get(child, 0) + len((child.tail or "").strip())
-            links += link_len.get(child, 0)
-            if child in has_block or tag_of(child) in BLOCK_TAGS:
+            tail = child.tail
+            own += text_len[child] + (len(tail.strip()) if tail else 0)
+            links += link_len[child]
+            if not block and (child in has_block or child.tag in BLOCK_TAGS):
                 block = True
-        tag = tag_of(el)
-        if tag == "a":
-            links = own
+        tag = el.tag
         text_len[el] = own
-        link_len[el] = links
+        link_len[el] = own if tag == "a" else links
         if block:
             has_block.add(el)
-        elif tag in BLOCK_TAGS and own:
-            layout.leaf_blocks.append(el)
-    layout.leaf_blocks.reverse()
+        elif own and tag in BLOCK_TAGS:
+            leaves.append(el)
+    leaves.reverse()
     _find_link_blocks(layout)
     return layout
 

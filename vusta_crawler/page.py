@@ -52,6 +52,9 @@ _IMAGE_SKIP_RE = re.compile(
 )
 
 
+_DATE_FRAGMENT_RE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}")
+
+
 class NotAnArticle(Exception):
     """The page holds no article; ``reason`` names why (a stat and the ``parse`` error)."""
 
@@ -103,7 +106,8 @@ class ArticlePage:
 
     def __init__(self, response: TextResponse, fetched_at: datetime) -> None:
         self.response = response
-        self.fetched_at = fetched_at
+        # in Vietnam time once, so that comparing it with page dates is cheap
+        self.fetched_at = fetched_at.astimezone(dates.VN_TZ)
         self.root = parse_html(response)
         self.jsonld = _read_jsonld(self.root)
         self.meta = _read_meta(self.root)
@@ -111,6 +115,7 @@ class ArticlePage:
         etree.strip_elements(self.root, *patterns.SKIP_TAGS, with_tail=False)
         self.layout: Layout = analyse(self.root)
         self.warnings: list[tuple[str, str]] = []
+        self._joined: dict[str, str] = {}
 
     # --- the item -------------------------------------------------------------------------
 
@@ -136,7 +141,7 @@ class ArticlePage:
         loader.add_value("title", title)
         published = self.published()
         if published is not None:
-            loader.add_value("published", published)
+            loader.add_value("published", [published])  # a tuple: not to be iterated
             loader.add_value("published_raw", published.raw)
         loader.add_value("section", self.section())
         loader.add_value("summary", self.summary_text())
@@ -237,6 +242,8 @@ class ArticlePage:
             "//body//text()[contains(., '/') or contains(., '-')]"
             "[string-length(normalize-space(.)) > 7][string-length(normalize-space(.)) < 160]"
         ):
+            if _DATE_FRAGMENT_RE.search(text) is None:
+                continue
             element = text.getparent()
             if text.is_tail:
                 element = element.getparent()
@@ -293,7 +300,7 @@ class ArticlePage:
             text = clean_text(block_text(el))
             if not text or len(text) > 80 or self._in_zone(el) or not re.search(r"\d", text):
                 continue
-            return dates.parse_fallback(text, language, self.fetched_at)
+            return dates.read_date_text(text, language, self.fetched_at)
         return None
 
     def language_hint(self) -> str:
@@ -462,7 +469,7 @@ class ArticlePage:
             targets: dict[etree._Element, str] = {}
             for a in region.iter("a"):
                 href = a.get("href")
-                target = canonical_url(self.response.urljoin(href.strip())) if href else None
+                target = canonical_url(self.urljoin(href.strip())) if href else None
                 if target and target != own and is_article_url(target) and not self._in_zone(a):
                     targets[a] = target
             parent = region.getparent()
@@ -642,7 +649,7 @@ class ArticlePage:
         for size in (img.get("width"), img.get("height")):
             if size and size.isdigit() and int(size) < 50:
                 return None
-        url = self.response.urljoin(src.strip())
+        url = self.urljoin(src.strip())
         return _Image(url, clean_text(img.get("alt")), img)
 
     def _caption_like(self, text: str, block: etree._Element, image: _Image) -> bool:
@@ -693,7 +700,7 @@ class ArticlePage:
         clone = copy.deepcopy(block)
         for a in clone.iter("a"):
             if a.get("href"):
-                a.set("href", self.response.urljoin(a.get("href").strip()))
+                a.set("href", self.urljoin(a.get("href").strip()))
         clone.tail = None
         inner = html.escape(clone.text or "")
         inner += "".join(
@@ -720,7 +727,7 @@ class ArticlePage:
             href = a.get("href")
             if not is_followable_href(href):
                 continue
-            target = canonical_url(self.response.urljoin(href.strip()))
+            target = canonical_url(self.urljoin(href.strip()))
             if target and target != own and is_article_url(target):
                 anchors.append((a, target))
         targets = dict(anchors)
@@ -747,6 +754,13 @@ class ArticlePage:
         return entries
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def urljoin(self, href: str) -> str:
+        """``response.urljoin`` (which honours ``<base href>``), memoized for the page."""
+        joined = self._joined.get(href)
+        if joined is None:
+            joined = self._joined[href] = self.response.urljoin(href)
+        return joined
 
     def _in_zone(self, el: etree._Element) -> bool:
         return self.layout.zone_of(el) is not None

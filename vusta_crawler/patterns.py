@@ -146,6 +146,22 @@ RELATIVE_DATE_RE = re.compile(
 )
 """Relative times printed beside list entries ("1 ngày trước"): never part of a summary."""
 
+RELATIVE_TIME_RE = re.compile(
+    r"^(?P<n>\d{1,3})\s*(?P<unit>giây|phút|giờ|ngày|tuần|seconds?|minutes?|hours?|days?|weeks?)"
+    r"\s*(?:trước|ago)$",
+    re.IGNORECASE,
+)
+"""A whole relative time ("2 giờ trước", "3 hours ago"), read against the fetch time."""
+
+RELATIVE_UNITS = {
+    "giây": "seconds", "second": "seconds", "seconds": "seconds",
+    "phút": "minutes", "minute": "minutes", "minutes": "minutes",
+    "giờ": "hours", "hour": "hours", "hours": "hours",
+    "ngày": "days", "day": "days", "days": "days",
+    "tuần": "weeks", "week": "weeks", "weeks": "weeks",
+}  # fmt: skip
+"""Units of :data:`RELATIVE_TIME_RE` as ``timedelta`` keywords."""
+
 JUNK_LINE_RE = re.compile(
     r"^(?:tm-img-alt|img|image|ảnh|photo|\S+\.(?:jpe?g|png|gif|webp|bmp)|"
     r"\d{5,}(?:[ _-]\d+)*(?: copy)?(?:\.\w{3,4})?|(?:ảnh|photo|image)\s*\d+)$",
@@ -217,6 +233,9 @@ DATE_LINE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 Anchored at the start: a date inside a sentence ("Chiều ngày 07/12/2021, …") never matches,
 so dates in the body are never taken for the publication time.
 """
+
+DIGIT_FORMS = frozenset({"B", "D", "A-", "T-"})
+"""Forms of :data:`DATE_LINE_PATTERNS` whose lines start with a digit (the others with a word)."""
 
 DATE_ONLY_RE = re.compile(rf"^(?:{_VI_WD}\s*,?\s*)?(?:ngày\s+)?{_DMY}$", re.I)
 """A date with no time of day: not a publication *time*; reported and kept as raw only."""

@@ -7,6 +7,7 @@ encoding noise (entities, Unicode forms, white space) is removed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -25,7 +26,6 @@ _ENTITY_RE = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]
 _INVISIBLE_RE = re.compile(
     "[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0e-\x1f\x7f\ud800-\udfff]"
 )
-_SPACE_RE = re.compile(r"\s+")
 
 
 def unescape_entities(text: str) -> str:
@@ -44,9 +44,12 @@ def clean_text(text: str | None) -> str:
     """One line of text: entities undone, NFC, invisible characters dropped, spaces collapsed."""
     if not text:
         return ""
-    text = _INVISIBLE_RE.sub("", unescape_entities(text))
-    text = unicodedata.normalize("NFC", text)
-    return _SPACE_RE.sub(" ", text).strip()
+    if "&" in text:
+        text = unescape_entities(text)
+    text = _INVISIBLE_RE.sub("", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
 
 
 def clean_paragraphs(paragraphs: Iterable[str]) -> str:
@@ -79,6 +82,7 @@ def is_vusta_host(host: str) -> bool:
     return fold_host(host) in patterns.HOSTS
 
 
+@functools.lru_cache(maxsize=8192)
 def canonical_url(url: str | None) -> str | None:
     """The canonical form of an absolute http(s) URL, or None for anything else.
 
@@ -134,6 +138,7 @@ def url_article_id(url: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
+@functools.lru_cache(maxsize=8192)
 def is_article_url(url: str) -> bool:
     """True for URL shapes of article pages on VUSTA's hosts."""
     parts = urlsplit(url)

@@ -1,0 +1,147 @@
+"""Speed, measured side by side in one run (``make bench``); writes benchmarks/results.json.
+
+- ``extract``: parse-and-load time per fixture article page (``ArticlePage(...).extract()``,
+  which includes HTML parsing and the item loader) against trafilatura's ``bare_extraction`` on
+  the same pages. Rounds interleave the two, so machine noise hits both alike; the figure is the
+  median round.
+- ``dates``: the date fast path (``dates.read_date_text``, no dateparser for known forms) against
+  ``dateparser.parse(text, languages=["vi"])`` on the fixtures' printed date texts;
+  ``fast_path_share`` is the share of those texts the fast path reads by itself.
+
+Absolute times depend on the machine; the ratios are the claim.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from vusta_crawler import dates  # noqa: E402
+from vusta_crawler.dates import parse_rfc3339  # noqa: E402
+from vusta_crawler.page import ArticlePage  # noqa: E402
+from vusta_crawler.replay import iter_cases  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results.json"
+TARGETS = {"extract.ratio": 15.0, "dates.ratio": 300.0, "dates.fast_path_share": 1.0}
+
+
+def median_round(rounds: int, work: Callable[[], None]) -> float:
+    """Seconds of the median of ``rounds`` runs of ``work``."""
+    timings = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        work()
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings)
+
+
+def bench_extract(rounds: int) -> dict[str, Any]:
+    import trafilatura
+
+    cases = [c for c in iter_cases() if c.meta["kind"] == "article"]
+    pages = [(c.response(), parse_rfc3339(c.meta["fetched_at"])) for c in cases]
+
+    def ours() -> None:
+        for response, fetched_at in pages:
+            ArticlePage(response, fetched_at).extract()
+
+    def theirs() -> None:
+        for response, _ in pages:
+            trafilatura.bare_extraction(response.text, url=response.url)
+
+    ours(), theirs()  # warm-up: imports, caches
+    ours_times, theirs_times = [], []
+    for _ in range(rounds):  # interleaved, so both see the same machine
+        ours_times.append(median_round(1, ours))
+        theirs_times.append(median_round(1, theirs))
+    ms = statistics.median(ours_times) / len(pages) * 1000
+    trafilatura_ms = statistics.median(theirs_times) / len(pages) * 1000
+    return {
+        "pages": len(pages),
+        "rounds": rounds,
+        "ms_per_page": round(ms, 3),
+        "trafilatura_ms_per_page": round(trafilatura_ms, 3),
+        "ratio": round(trafilatura_ms / ms, 1),
+    }
+
+
+def fixture_date_texts() -> list[str]:
+    texts = []
+    for case in iter_cases():
+        raw = case.expected().get("published_raw")
+        if raw:
+            texts.append(raw)
+    return texts
+
+
+def bench_dates(rounds: int) -> dict[str, Any]:
+    import dateparser
+
+    texts = fixture_date_texts()
+    # in Vietnam time, as ArticlePage holds it (converted once per page, not per date)
+    fetched_at = parse_rfc3339("2026-11-20T08:00:00Z").astimezone(dates.VN_TZ)
+
+    def fast_reading(text: str) -> dates.DateResult | None:
+        return (
+            dates.match_date_line(text, fetched_at)
+            or dates.match_relative(text, fetched_at)
+            or dates.parse_machine_date(text, fetched_at)
+        )
+
+    fast_share = sum(fast_reading(t) is not None for t in texts) / len(texts)
+    repeat = 20
+
+    def fast() -> None:
+        for _ in range(repeat):
+            for text in texts:
+                fast_reading(text)
+
+    def slow() -> None:
+        for text in texts:
+            dateparser.parse(text, languages=["vi"])
+
+    fast(), slow()
+    fast_times, slow_times = [], []
+    for _ in range(rounds):
+        fast_times.append(median_round(1, fast) / repeat)
+        slow_times.append(median_round(1, slow))
+    fast_us = statistics.median(fast_times) / len(texts) * 1e6
+    slow_us = statistics.median(slow_times) / len(texts) * 1e6
+    return {
+        "texts": len(texts),
+        "rounds": rounds,
+        "fast_us": round(fast_us, 2),
+        "dateparser_us": round(slow_us, 1),
+        "ratio": round(slow_us / fast_us, 1),
+        "fast_path_share": round(fast_share, 3),
+    }
+
+
+def main() -> int:
+    warnings.simplefilter("ignore")
+    results = {"extract": bench_extract(rounds=7), "dates": bench_dates(rounds=7)}
+    checks = {
+        "extract.ratio": results["extract"]["ratio"],
+        "dates.ratio": results["dates"]["ratio"],
+        "dates.fast_path_share": results["dates"]["fast_path_share"],
+    }
+    results["targets"] = {
+        key: {"target": TARGETS[key], "measured": value, "met": value >= TARGETS[key]}
+        for key, value in checks.items()
+    }
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results, indent=2))
+    return 0 if all(t["met"] for t in results["targets"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
