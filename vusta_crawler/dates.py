@@ -134,6 +134,8 @@ def match_date_line(text: str, fetched_at: datetime | None = None) -> DateResult
     line = _line(text)
     if not line or len(line) > 160:
         return None
+    if line[0] in "ĐđNnPpDdTt" and patterns.DATE_LABEL_RE.match(line):
+        line = patterns.DATE_LABEL_RE.sub("", line, count=1)
     first = line[0]
     if first.isdigit():
         candidates = _DIGIT_FIRST

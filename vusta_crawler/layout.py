@@ -117,6 +117,9 @@ class Layout:
     text_len: dict[etree._Element, int] = field(default_factory=dict)
     link_len: dict[etree._Element, int] = field(default_factory=dict)
     leaf_blocks: list[etree._Element] = field(default_factory=list)
+    # blocks that hold block children *and* runs of inline text (old table layouts where the
+    # article is text and <br>s straight in a <td>): element -> (inline text, inline link text)
+    mixed_blocks: dict[etree._Element, tuple[int, int]] = field(default_factory=dict)
     link_blocks: list[LinkBlock] = field(default_factory=list)
     zone: dict[etree._Element, str] = field(default_factory=dict)
     hinted: set[etree._Element] = field(default_factory=set)
@@ -156,24 +159,34 @@ def analyse(root: etree._Element) -> Layout:
     link_len = layout.link_len
     has_block: set[etree._Element] = set()
     leaves = layout.leaf_blocks
+    mixed = layout.mixed_blocks
     for el in reversed(elements):
         text = el.text
-        own = len(text.strip()) if text else 0
-        links = 0
+        own = inline = len(text.strip()) if text else 0
+        links = inline_links = 0
         block = False
         for child in el:
             if child not in order:
                 continue
             tail = child.tail
-            own += text_len[child] + (len(tail.strip()) if tail else 0)
+            tail_len = len(tail.strip()) if tail else 0
+            own += text_len[child] + tail_len
             links += link_len[child]
-            if not block and (child in has_block or child.tag in BLOCK_TAGS):
+            if child.tag in BLOCK_TAGS:
                 block = True
+                inline += tail_len
+            else:
+                inline += text_len[child] + tail_len
+                inline_links += link_len[child]
+                block = block or child in has_block
         tag = el.tag
         text_len[el] = own
         link_len[el] = own if tag == "a" else links
         if block:
             has_block.add(el)
+            # text and <br>s straight in the block, beside block children
+            if inline >= 25 and tag in BLOCK_TAGS and len(el.xpath("br | */br")) >= 2:
+                mixed[el] = (inline, inline_links)
         elif own and tag in BLOCK_TAGS:
             leaves.append(el)
     leaves.reverse()

@@ -14,6 +14,7 @@ import copy
 import html
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -42,7 +43,14 @@ from vusta_crawler.layout import (
 from vusta_crawler.loaders import ArticleLoader
 from vusta_crawler.processors import canonical_url, clean_text, is_article_url, is_followable_href
 
-_SITE_NAMES = {fold(name) for name in patterns.SITE_NAMES} | {"vusta.vn", "en.vusta.vn"}
+
+def _ascii_fold(text: str) -> str:
+    """Lower-case ASCII letters and digits only: "Liên hiệp … KH&KT" → "lienhiepkhkt"."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in text.casefold() if c.isascii() and c.isalnum())
+
+
+_SITE_NAMES = {_ascii_fold(name) for name in patterns.SITE_NAMES}
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»]+\s+")
 _IMAGE_SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "src")
 _IMAGE_SKIP_RE = re.compile(
@@ -98,7 +106,7 @@ def parse_html(response: TextResponse) -> etree._Element:
 
 def is_site_name(text: str) -> bool:
     """True for the site-name line and the hosts: never a title, section or author."""
-    return fold(text).strip(" .") in _SITE_NAMES
+    return _ascii_fold(text) in _SITE_NAMES
 
 
 class ArticlePage:
@@ -247,7 +255,7 @@ class ArticlePage:
             element = text.getparent()
             if text.is_tail:
                 element = element.getparent()
-            if element is None or self._in_zone(element) or self._inside_link(element):
+            if element is None or self._in_zone(element) or self._links_elsewhere(element):
                 continue
             owner = element
             while tag_of(owner) not in BLOCK_TAGS and owner.getparent() is not None:
@@ -353,7 +361,8 @@ class ArticlePage:
                 parent = a.getparent()
                 links = list(parent.iter("a")) if parent is not None else []
                 text = block_text(parent) if parent is not None else ""
-                if 2 <= len(links) <= 5 and len(text) < 150 and re.search(r"[›»>/|→]", text):
+                # a trail, not a menu: few links, joined by arrows (menus use "|" or nothing)
+                if 2 <= len(links) <= 5 and len(text) < 150 and re.search(r"[›»>/→]", text):
                     trails.append([block_text(link) for link in links])
                     break
         for item in self.jsonld:
@@ -391,7 +400,10 @@ class ArticlePage:
         """The lead (sapo) when the page marks one: by its class, or a bold opening paragraph."""
         if self.summary_element is not None:
             return clean_text(block_text(self.summary_element))
-        return self.body.paragraphs[0] if self._bold_intro else None
+        paragraphs = self.body.paragraphs
+        if not paragraphs:
+            return None
+        return paragraphs[0] if self._bold_intro else None
 
     @cached_property
     def _bold_intro(self) -> bool:
@@ -435,19 +447,22 @@ class ArticlePage:
         """The element holding the article's paragraphs: where their text is densest."""
         layout = self.layout
         scores: dict[etree._Element, float] = {}
-        for leaf in layout.leaf_blocks:
-            size = layout.text_len[leaf]
-            if size < 25 or tag_of(leaf) in ("h1", "a") or layout.zone_of(leaf):
+        holders = [
+            (leaf, layout.text_len[leaf], layout.link_len[leaf]) for leaf in layout.leaf_blocks
+        ]
+        holders += [(el, size, links) for el, (size, links) in layout.mixed_blocks.items()]
+        for holder, size, links in holders:
+            if size < 25 or tag_of(holder) in ("h1", "a") or layout.zone_of(holder):
                 continue
-            if layout.link_len[leaf] > 0.5 * size:
+            if links > 0.5 * size:
                 continue
-            weight = size * (0.1 if layout.is_hinted_noise(leaf) else 1.0)
-            if _is_teaser(leaf):
+            weight = size * (0.1 if layout.is_hinted_noise(holder) else 1.0)
+            if _is_teaser(holder):
                 weight *= 0.25
-            weight *= 1.0 + min(leaf.text_content().count(",") + 1, 10) / 10
-            parent = leaf.getparent()
-            if len(block_lines(leaf)) > 2:  # text between <br>s: the leaf holds paragraphs
-                scores[leaf] = scores.get(leaf, 0.0) + weight
+            weight *= 1.0 + min(holder.text_content().count(",") + 1, 10) / 10
+            if holder in layout.mixed_blocks or sum(1 for _ in holder.iter("br")) >= 2:
+                scores[holder] = scores.get(holder, 0.0) + weight  # it holds paragraphs itself
+            parent = holder.getparent()
             if parent is not None:
                 scores[parent] = scores.get(parent, 0.0) + weight
                 grand = parent.getparent()
@@ -518,6 +533,8 @@ class ArticlePage:
         last_caption = ""
         caption_open = False
         date_raw = self._date_raw_folded()
+        # with no title element, the title is printed as a line of the block: not body
+        title_line = fold(self.title() or "\0") if self.title_element is None else "\0"
         for kind, value, block in events:
             if kind == "img":
                 last_image = value
@@ -531,7 +548,7 @@ class ArticlePage:
             text = clean_text(value)
             if not text or patterns.JUNK_LINE_RE.match(text) or is_site_name(text):
                 continue
-            if fold(text) == date_raw or dates.match_date_line(text) is not None:
+            if fold(text) in (date_raw, title_line) or dates.match_date_line(text) is not None:
                 continue
             if (len(text) <= 60 and patterns.FOOTER_LINE_RE.match(text)) or label_kind(text):
                 continue
@@ -551,6 +568,8 @@ class ArticlePage:
             whole = len(block_lines(block)) == 1
             pieces.append(("p", (text, block, whole)))
         paragraphs = [p[0] for kind, p in pieces if kind == "p"]
+        if not authors:
+            authors = self._author_after(container)
         if not authors and paragraphs:
             last_text, last_block, _ = next(p for kind, p in reversed(pieces) if kind == "p")
             if _looks_like_author(last_text, last_block):
@@ -560,9 +579,27 @@ class ArticlePage:
         summary = self.summary_element
         if summary is not None and not _is_inside(summary, container):
             text = clean_text(block_text(summary))
-            paragraphs.insert(0, text)
-            pieces.insert(0, ("p", (text, summary, True)))
+            if not paragraphs or paragraphs[0] != text:  # not when the body repeats it
+                paragraphs.insert(0, text)
+                pieces.insert(0, ("p", (text, summary, True)))
         return _Body(paragraphs, pieces, images, authors)
+
+    def _author_after(self, container: etree._Element) -> list[str]:
+        """An author line printed just after the body block ("Author: …" in its own box)."""
+        node: etree._Element | None = container
+        for _ in range(2):  # the block's next sibling, or its parent's
+            if node is None:
+                break
+            sibling = next(node.itersiblings(), None)
+            while sibling is not None and not clean_text(block_text(sibling)):
+                sibling = next(sibling.itersiblings(), None)
+            if sibling is not None and not self._in_zone(sibling):
+                text = clean_text(block_text(sibling))
+                if len(text) <= 100 and patterns.AUTHOR_PREFIX_RE.match(text):
+                    return [text]  # only a labelled line: beside the body, chrome looks alike
+                return []
+            node = node.getparent()
+        return []
 
     def _date_raw_folded(self) -> str:
         return fold(self.date_line[0].raw) if self.date_line else "\0"
@@ -573,9 +610,11 @@ class ArticlePage:
         for sibling in container.itersiblings(preceding=True):
             if not isinstance(sibling.tag, str) or sibling is self.title_element:
                 break
-            has_image = tag_of(sibling) == "img" or next(sibling.iter("img"), None) is not None
+            has_image = next(sibling.iter("img", "amp-img"), None) is not None
             if not has_image or self.layout.text_len.get(sibling, 0) > 300:
                 break
+            if self.layout.link_len.get(sibling, 0):
+                break  # a menu or an advert beside the text, not a photo above it
             if self._skipped(sibling, container) or self.layout.is_hinted_noise(sibling):
                 continue
             figures.insert(0, sibling)
@@ -606,12 +645,15 @@ class ArticlePage:
                         flush(block)
                 elif tag == "br":
                     flush(block)
-                elif tag == "img":
+                elif tag in ("img", "amp-img"):
                     image = self._image(child)
                     if image is not None:
                         flush(block)
                         events.append(("img", image, block))
-                elif tag == "figcaption" or patterns.CAPTION_HINT_RE.search(hint_of(child)):
+                elif tag == "figcaption" or (
+                    patterns.CAPTION_HINT_RE.search(hint_of(child))
+                    and next(child.iter("img", "amp-img"), None) is None
+                ):
                     flush(block)
                     events.append(("caption", block_text(child), child))
                 elif patterns.AUTHOR_HINT_RE.search(hint_of(child)):
@@ -619,6 +661,10 @@ class ArticlePage:
                     events.append(("author", block_text(child), child))
                 elif tag in BLOCK_TAGS and self._is_link_row(child):
                     flush(block)  # a row of share/navigation links
+                elif tag == "tr" and _is_data_row(child):
+                    flush(block)  # a row of figures: one line, cells joined by a space
+                    line.append(" ".join(block_text(cell) for cell in child))
+                    flush(child)
                 elif tag in BLOCK_TAGS:
                     flush(block)
                     walk(child, child)
@@ -629,7 +675,7 @@ class ArticlePage:
                     line.append(child.tail)
 
         root = container if walk_root is None else walk_root
-        if tag_of(root) == "img":
+        if tag_of(root) in ("img", "amp-img"):
             image = self._image(root)
             return [("img", image, root)] if image is not None else []
         walk(root, root)
@@ -659,14 +705,10 @@ class ArticlePage:
         if image.alt and fold(text) == fold(image.alt):
             return True
         shared = _common_ancestor(block, image.element)
-        if shared is not None and (
-            tag_of(shared) in ("figure", "table", "tr", "td")
-            # a box holding only the image and this line (and perhaps a junk alt line)
-            or (len(text) <= 250 and self.layout.text_len.get(shared, 0) - len(text) <= 20)
-        ):
-            return True
-        if shared is block and len(text) <= 200:
-            return True
+        if shared is not None and self.layout.text_len.get(shared, 0) - len(text) <= 20:
+            return True  # a box (figure, image table, div) of the image and this line alone
+        if shared is block and block not in self.layout.mixed_blocks and len(text) <= 200:
+            return True  # image and line alone in one paragraph
         return _is_italic(block) or _is_centered(block)
 
     def body_html(self) -> str:
@@ -712,43 +754,45 @@ class ArticlePage:
 
     def links(self, kind: str) -> list[dict[str, Any]]:
         """The entries of the labelled ``kind`` blocks ("Xem thêm", "Tin mới"), in page order."""
-        own = self.url()
         entries: list[dict[str, Any]] = []
         for block in self.layout.link_blocks:
-            if block.kind != kind:
-                continue
-            for member in block.members:
-                entries.extend(self._entries(member, own))
+            if block.kind == kind:
+                entries.extend(self._entries(block.members))
         return entries
 
-    def _entries(self, member: etree._Element, own: str | None) -> list[dict[str, Any]]:
-        anchors: list[tuple[etree._Element, str]] = []
-        for a in member.iter("a"):
-            href = a.get("href")
-            if not is_followable_href(href):
-                continue
-            target = canonical_url(self.urljoin(href.strip()))
-            if target and target != own and is_article_url(target):
-                anchors.append((a, target))
-        targets = dict(anchors)
+    def _entries(self, members: list[etree._Element]) -> list[dict[str, Any]]:
+        """Title and summary of each article linked from a block's members, in order."""
+        own = self.url()
+        anchors: list[tuple[etree._Element, str, etree._Element]] = []
+        for member in members:
+            for a in member.iter("a"):
+                href = a.get("href")
+                if not is_followable_href(href):
+                    continue
+                target = canonical_url(self.urljoin(href.strip()))
+                if target and target != own and is_article_url(target):
+                    anchors.append((a, target, member))
+        targets = {a: target for a, target, _ in anchors}
         entries = []
         seen: set[str] = set()
-        for index, (a, target) in enumerate(anchors):
+        for index, (a, target, member) in enumerate(anchors):
             if target in seen:
                 continue
             seen.add(target)
             box = _item_box(a, member, targets)
-            same = [x for x, t in anchors if t == target and _is_inside(x, box)]
-            titled = [x for x in same if block_text(x).strip()]
+            titled = [
+                x for x, t, _ in anchors if t == target and block_text(x) and _is_inside(x, box)
+            ]
             in_heading = [x for x in titled if tag_of(x.getparent()) in HEADING_TAGS]
             title_el = (in_heading or titled or [None])[0]
             title = block_text(title_el) if title_el is not None else (a.get("title") or "")
             summary = _text_without(box, title_el)
-            if not summary.strip() and box is a:
-                later = anchors[index + 1][0] if index + 1 < len(anchors) else None
-                summary = _text_after(a, member, later)
+            if not clean_text(summary) and box is a:
+                # entries as runs of inline siblings: "<a>title</a><br>summary<br><a>…"
+                later = next((x for x, t, _ in anchors[index + 1 :] if t != target), None)
+                summary = _text_following(a, members, later)
             summary = patterns.RELATIVE_DATE_RE.sub("", clean_text(summary)).strip()
-            if dates.match_date_line(summary) or fold(summary) == fold(title):
+            if fold(summary) == fold(title):
                 summary = ""
             entries.append({"url": target, "title": title, "summary": summary})
         return entries
@@ -765,12 +809,13 @@ class ArticlePage:
     def _in_zone(self, el: etree._Element) -> bool:
         return self.layout.zone_of(el) is not None
 
-    def _inside_link(self, el: etree._Element) -> bool:
-        node: etree._Element | None = el
-        while node is not None:
+    def _links_elsewhere(self, el: etree._Element) -> bool:
+        """True inside a link to another article (a list entry's date is not this page's)."""
+        for node in (el, *el.iterancestors("a")):
             if tag_of(node) == "a":
-                return True
-            node = node.getparent()
+                href = node.get("href")
+                target = canonical_url(self.urljoin(href.strip())) if href else None
+                return bool(target and target != self.url() and is_article_url(target))
         return False
 
     def _jsonld_articles(self) -> list[dict[str, Any]]:
@@ -827,6 +872,16 @@ def _read_jsonld(root: etree._Element) -> list[dict[str, Any]]:
                 if isinstance(graph, list):
                     stack.extend(graph)
     return found
+
+
+def _is_data_row(row: etree._Element) -> bool:
+    """A table row of two or more plain-text cells (data, not layout)."""
+    cells = [cell for cell in row if tag_of(cell) in ("td", "th")]
+    return len(cells) >= 2 and not any(
+        tag_of(node) in BLOCK_TAGS or tag_of(node) in ("img", "amp-img")
+        for cell in cells
+        for node in cell.iterdescendants()
+    )
 
 
 def _is_teaser(leaf: etree._Element) -> bool:
@@ -899,7 +954,7 @@ def _is_centered(block: etree._Element) -> bool:
         style = (node.get("style") or "").replace(" ", "").lower()
         if (
             "text-align:center" in style
-            or (node.get("align") or "").lower() == "center"
+            or ((node.get("align") or "").lower() == "center" and tag_of(node) != "table")
             or tag_of(node) == "center"
         ):
             return True
@@ -941,18 +996,17 @@ def _item_box(
 
 
 def _text_without(box: etree._Element, skip: etree._Element | None) -> str:
+    """The text of a list entry without its title link and without dates."""
     parts: list[str] = []
 
     def walk(node: etree._Element) -> None:
-        if node is skip:
-            return
         if node.text:
             parts.append(node.text)
         for child in node:
-            if isinstance(child.tag, str):
+            if child is not skip and not _is_date_element(child):
                 walk(child)
-                if tag_of(child) in BLOCK_TAGS or tag_of(child) == "br":
-                    parts.append(" ")
+            if tag_of(child) in BLOCK_TAGS or tag_of(child) == "br":
+                parts.append(" ")
             if child.tail:
                 parts.append(child.tail)
 
@@ -961,21 +1015,43 @@ def _text_without(box: etree._Element, skip: etree._Element | None) -> str:
     return "".join(parts)
 
 
-def _text_after(a: etree._Element, limit: etree._Element, stop: etree._Element | None) -> str:
-    """Text after link ``a`` inside ``limit`` up to the next article link (``<br>`` lists)."""
+def _is_date_element(el: etree._Element) -> bool:
+    """A ``<time>`` or a short element printing only a date (beside a list entry)."""
+    if tag_of(el) == "time":
+        return True
+    text = block_text(el).strip("()[] ")
+    return len(text) < 60 and bool(
+        dates.match_date_line(text) or patterns.RELATIVE_DATE_RE.match(clean_text(text))
+    )
+
+
+def _text_following(
+    a: etree._Element, members: list[etree._Element], stop: etree._Element | None
+) -> str:
+    """Text after link ``a`` across a block's members, up to the next entry's link ``stop``;
+    other links ("Xem thêm »") and dates are left out."""
     parts: list[str] = []
     started = False
-    for event, node in etree.iterwalk(limit, events=("start", "end")):
-        if node is stop and event == "start":
-            break
-        if node is a and event == "end":
-            started = True
-            parts.append(node.tail or "")
-            continue
-        if not started:
-            continue
-        if event == "start":
-            parts.append(node.text or "")
-        else:
-            parts.append(" " + (node.tail or ""))
+    skipping: etree._Element | None = None
+    for member in members:
+        for event, node in etree.iterwalk(member, events=("start", "end")):
+            if node is stop and event == "start":
+                return "".join(parts)
+            if node is a and event == "end":
+                started = True
+                parts.append(node.tail or "")
+                continue
+            if not started:
+                continue
+            if skipping is not None:
+                if node is skipping and event == "end":
+                    skipping = None
+                    parts.append(" " + (node.tail or ""))
+                continue
+            if event == "start" and (tag_of(node) == "a" or _is_date_element(node)):
+                skipping = node
+            elif event == "start":
+                parts.append(" " + (node.text or ""))
+            else:
+                parts.append(" " + (node.tail or ""))
     return "".join(parts)

@@ -17,10 +17,17 @@ HOSTS = ("vusta.vn", "en.vusta.vn")
 SITE_NAMES = (
     "Liên hiệp các hội khoa học và kỹ thuật Việt Nam",
     "Liên hiệp các hội và khoa học kỹ thuật Việt Nam",
+    "Liên hiệp các Hội KH&KT Việt Nam",
+    "Liên hiệp các Hội KH và KT Việt Nam",
     "Vietnam Union of Science and Technology Associations",
     "VUSTA",
+    "vusta.vn",
+    "en.vusta.vn",
 )
-"""The site-name line printed above articles: never a title, never a section."""
+"""The site-name line printed above articles: never a title, never a section.
+
+Compared without case, diacritics or spacing, so "Lien hiep cac Hoi KH&KT Viet Nam" is one too.
+"""
 
 # --- URL shapes ---------------------------------------------------------------------------
 
@@ -45,23 +52,23 @@ TRACKING_PARAMS_RE = re.compile(
 
 # --- labels of page blocks -------------------------------------------------------------------
 
-RELATED_LABELS = (
-    "xem thêm",
-    "read more",
-    "tin liên quan",
-    "bài liên quan",
-    "bài viết liên quan",
-    "tin cùng chuyên mục",
-    "related news",
-    "related articles",
-    "related",
-)
+RELATED_LABELS = ("xem thêm", "read more", "đọc thêm")
 """Headings of the related-articles block ("Xem thêm"; "Read more" on en.vusta.vn)."""
 
 LATEST_LABELS = ("tin mới", "tin mới nhất", "tin mới đăng", "tin mới cập nhật", "latest news")
 """Headings of the latest-news block ("Tin mới")."""
 
 SIDEBAR_LABELS = (
+    # other "related" lists than the page's own "Xem thêm" block: never body, never ``related``
+    "tin liên quan",
+    "bài liên quan",
+    "bài viết liên quan",
+    "tin cùng chuyên mục",
+    "tin khác",
+    "các tin khác",
+    "related news",
+    "related articles",
+    "related posts",
     "tin đọc nhiều",
     "đọc nhiều",
     "đọc nhiều nhất",
@@ -232,6 +239,17 @@ DATE_LINE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 Anchored at the start: a date inside a sentence ("Chiều ngày 07/12/2021, …") never matches,
 so dates in the body are never taken for the publication time.
+"""
+
+DATE_LABEL_RE = re.compile(
+    r"^(?:đăng ngày|ngày đăng|đăng lúc|thời gian đăng|ngày xuất bản|posted on|published on|"
+    r"published|date)\s*:?\s*(?=\S)",
+    re.IGNORECASE,
+)
+"""A label before a publication date line ("Đăng ngày: …"); left out of ``published_raw``.
+
+Update labels ("Cập nhật", "Updated") are deliberately absent: an update time is no
+publication time.
 """
 
 DIGIT_FORMS = frozenset({"B", "D", "A-", "T-"})
