@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint bench crawl demo clean
+.PHONY: install test lint bench crawl demo site clean
 
 install: $(STAMP)
 
@@ -22,6 +22,16 @@ lint: install
 	$(BIN)/ruff check vusta_crawler tests benchmarks
 	$(BIN)/ruff format --check vusta_crawler tests benchmarks
 	$(BIN)/mypy
+
+crawl: install
+	$(BIN)/vusta-crawler crawl --db data/vusta.sqlite3 --feed data/feed.json
+
+demo: install
+	$(BIN)/vusta-crawler demo --db data/demo.sqlite3 --feed data/demo-feed.json --items data/demo-items.jsonl
+
+# Rebuild the bundled demo site after changing fixtures or vusta_crawler/sitegen.py.
+site: install
+	$(BIN)/python -c "from vusta_crawler.sitegen import build_demo_site; build_demo_site()"
 
 bench: install
 	$(BIN)/python benchmarks/run.py

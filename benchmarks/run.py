@@ -126,9 +126,50 @@ def bench_dates(rounds: int) -> dict[str, Any]:
     }
 
 
+def bench_export_memory() -> dict[str, Any]:
+    """Peak memory (tracemalloc, which also sees SQLite's allocations) of a JSON Lines and a
+    JSON Feed export of archives of 5,000 and 25,000 items: streaming means the larger archive
+    needs no more memory than the smaller (SQLite's page cache fills up to its bound first)."""
+    import os
+    import tempfile
+    import tracemalloc
+
+    from vusta_crawler.archive import Archive
+    from vusta_crawler.exports import write_jsonfeed, write_jsonl
+    from vusta_crawler.processors import content_hash
+
+    items = [c.expected() for c in iter_cases() if c.meta["kind"] == "article"]
+    peaks = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (5000, 25000):
+            path = Path(tmp) / f"a{size}.sqlite3"
+            with Archive(path, batch_size=5000) as archive:
+                for n in range(size):
+                    item = dict(items[n % len(items)], url=f"https://vusta.vn/bench-{n}-p{n}.html")
+                    item["article_id"] = n
+                    item["body_text"] += f" ({n})"
+                    item["content_hash"] = content_hash(item["title"], item["body_text"])
+                    archive.store(item)
+            with Archive(path) as archive, open(os.devnull, "w", encoding="utf-8") as sink:
+                tracemalloc.start()
+                write_jsonl(archive, sink)
+                write_jsonfeed(archive, Path(tmp) / f"feed{size}.json")
+                peaks[size] = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+    return {
+        "peak_kib_5000_items": round(peaks[5000] / 1024),
+        "peak_kib_25000_items": round(peaks[25000] / 1024),
+        "ratio_25000_to_5000": round(peaks[25000] / peaks[5000], 2),
+    }
+
+
 def main() -> int:
     warnings.simplefilter("ignore")
-    results = {"extract": bench_extract(rounds=7), "dates": bench_dates(rounds=7)}
+    results = {
+        "extract": bench_extract(rounds=7),
+        "dates": bench_dates(rounds=7),
+        "export_memory": bench_export_memory(),
+    }
     checks = {
         "extract.ratio": results["extract"]["ratio"],
         "dates.ratio": results["dates"]["ratio"],

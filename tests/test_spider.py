@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scrapy import Request
 from scrapy.utils.test import get_crawler
 
 from vusta_crawler.items import ArticleItem
@@ -36,8 +37,13 @@ def test_not_articles_are_counted_by_reason() -> None:
     assert stats.get_value("vusta/not_article/not_article_url") == 1
 
 
-def test_callback_yields_the_item_class() -> None:
+def test_callback_yields_the_item_then_follows_its_link_lists() -> None:
     response = Case(FIXTURES_DIR / "article" / "seed_form_a").response()
-    items = list(make_spider().parse_article(response))
-    assert len(items) == 1 and isinstance(items[0], ArticleItem)
-    assert items[0].fetched_at == "2026-11-20T08:00:00Z", "the replay's fetch time is kept"
+    out = list(make_spider().parse_article(response))
+    item, requests = out[0], out[1:]
+    assert isinstance(item, ArticleItem)
+    assert item.fetched_at == "2026-11-20T08:00:00Z", "the replay's fetch time is kept"
+    assert all(isinstance(r, Request) for r in requests)
+    expected = [link["url"] for link in item.related + item.latest]
+    assert [r.url for r in requests] == expected
+    assert all(r.callback.__name__ == "parse_article" for r in requests)

@@ -1,4 +1,4 @@
-"""The ``vusta-crawler`` command: parse saved pages, maintain fixtures (crawl/export follow)."""
+"""The ``vusta-crawler`` command: crawl, demo, mirror, export, parse saved pages, fixtures."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from parsel import Selector
 
@@ -75,6 +76,162 @@ def cmd_fixture_update(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_DB = Path("data/vusta.sqlite3")
+UNREACHABLE = 3
+
+
+def _spider_args(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("site", "sections", "since", "max_pages")
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def _check_options(args: argparse.Namespace) -> str | None:
+    from vusta_crawler.options import CrawlOptions, OptionError
+
+    try:
+        CrawlOptions.parse(**_spider_args(args))
+    except OptionError as error:
+        return str(error)
+    return None
+
+
+def _crawl_and_report(args: argparse.Namespace, mirror: str | None) -> int:
+    from vusta_crawler.archive import Archive
+    from vusta_crawler.crawl import crawl_settings, run_crawl, summary, write_stats
+    from vusta_crawler.exports import write_jsonfeed, write_jsonl
+
+    problem = _check_options(args)
+    if problem:
+        print(f"vusta-crawler: {problem}", file=sys.stderr)
+        return 2
+    db = Path(args.db)
+    result = run_crawl(crawl_settings(db, mirror, args.log_level), _spider_args(args))
+    if args.stats:
+        write_stats(result, Path(args.stats))
+    if result.responses == 0:
+        errors = ", ".join(f"{name} ×{count}" for name, count in result.errors().items())
+        where = f"the mirror at {mirror}" if mirror else "vusta.vn or en.vusta.vn"
+        print(
+            f"vusta-crawler: could not reach {where} ({errors or 'no response'}); nothing was "
+            "archived.\nTo see the crawler work without the internet, run: make demo",
+            file=sys.stderr,
+        )
+        return UNREACHABLE
+    with Archive(db) as archive:
+        if args.feed:
+            write_jsonfeed(archive, Path(args.feed))
+        if getattr(args, "items", None):
+            with Path(args.items).open("w", encoding="utf-8") as out:
+                write_jsonl(archive, out)
+        print(summary(result, archive))
+    return 0
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from vusta_crawler.crawl import unreachable_hosts
+    from vusta_crawler.options import CrawlOptions, OptionError
+
+    if not args.mirror:
+        try:
+            hosts = CrawlOptions.parse(**_spider_args(args)).hosts
+        except OptionError:
+            hosts = ()  # reported by _crawl_and_report
+        problems = unreachable_hosts(hosts)
+        if hosts and len(problems) == len(hosts):
+            reasons = "; ".join(f"{host}: {why}" for host, why in problems.items())
+            print(
+                f"vusta-crawler: cannot reach the sites ({reasons}); nothing was crawled.\n"
+                "To see the crawler work without the internet, run: make demo",
+                file=sys.stderr,
+            )
+            return UNREACHABLE
+    return _crawl_and_report(args, args.mirror)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from vusta_crawler.mirror import MirrorServer, MirrorSite
+
+    with MirrorServer(MirrorSite(Path(args.site_dir))) as server:
+        print(f"Demo: crawling the bundled mirror at {server.url} into {args.db}")
+        return _crawl_and_report(args, server.url)
+
+
+def cmd_mirror(args: argparse.Namespace) -> int:
+    import tempfile
+    import time
+
+    from vusta_crawler.mirror import MirrorServer, MirrorSite
+    from vusta_crawler.sitegen import build_generated_site
+
+    root = Path(args.dir)
+    if args.generate is not None:
+        root = Path(tempfile.mkdtemp(prefix="vusta-mirror-"))
+        build_generated_site(root, args.generate)
+        print(f"Generated a site of {args.generate} articles in {root}")
+    server = MirrorServer(MirrorSite(root), port=args.port).start()
+    print(f"Serving {root} at {server.url} (Ctrl-C to stop)")
+    print(f"Crawl it with: vusta-crawler crawl --mirror {server.url}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from vusta_crawler.archive import Archive, ArchiveError
+    from vusta_crawler.exports import write_jsonfeed, write_jsonl
+
+    if not Path(args.db).exists():
+        print(f"vusta-crawler: no archive at {args.db} (run a crawl first)", file=sys.stderr)
+        return 2
+    filters = {
+        "since": args.since,
+        "until": args.until,
+        "site": args.site,
+        "section": args.section,
+        "limit": args.limit,
+    }
+    try:
+        archive = Archive(args.db)
+    except ArchiveError as error:
+        print(f"vusta-crawler: {error}", file=sys.stderr)
+        return 2
+    with archive:
+        if args.format == "jsonfeed":
+            output = Path(args.output or "feed.json")
+            files = write_jsonfeed(
+                archive, output, feed_url=args.feed_url, page_size=args.page_size, **filters
+            )
+            print(f"Wrote {len(files)} feed file(s): {', '.join(map(str, files))}", file=sys.stderr)
+        elif args.output and args.output != "-":
+            with Path(args.output).open("w", encoding="utf-8") as out:
+                count = write_jsonl(archive, out, **filters)
+            print(f"Wrote {count} items to {args.output}", file=sys.stderr)
+        else:
+            write_jsonl(archive, sys.stdout, **filters)
+    return 0
+
+
+def _date(text: str) -> str:
+    from datetime import date
+
+    date.fromisoformat(text)  # raises ValueError → argparse's message
+    return text
+
+
+def _crawl_arguments(parser: argparse.ArgumentParser, db: str) -> None:
+    parser.add_argument("--db", default=db, help=f"the archive (default {db})")
+    parser.add_argument("--feed", help="also write a JSON Feed of the archive to this file")
+    parser.add_argument("--site", help="vi, en or all (default all)")
+    parser.add_argument("--sections", help="comma-separated section paths, e.g. tin-tuc")
+    parser.add_argument("--since", help="stop paginating listings older than YYYY-MM-DD")
+    parser.add_argument("--max-pages", dest="max_pages", help="listing pages per section")
+    parser.add_argument("--stats", help="write the crawl's stats as JSON to this file")
+    parser.add_argument("--log-level", default="WARNING", help="Scrapy's log level")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vusta-crawler", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +241,42 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--url", help="the pages' URL (default: their canonical link or og:url)")
     parse.add_argument("--fetched-at", help="RFC 3339 fetch time (default: now)")
     parse.set_defaults(func=cmd_parse)
+
+    crawl = commands.add_parser("crawl", help="crawl vusta.vn and en.vusta.vn into the archive")
+    _crawl_arguments(crawl, str(DEFAULT_DB))
+    crawl.add_argument("--mirror", help="send every request to this mirror (vusta-crawler mirror)")
+    crawl.set_defaults(func=cmd_crawl)
+
+    demo = commands.add_parser("demo", help="crawl the bundled mirror site, offline")
+    _crawl_arguments(demo, "data/demo.sqlite3")
+    demo.add_argument("--items", help="also write the archive as JSON Lines to this file")
+    demo.add_argument(
+        "--site-dir", default=str(FIXTURES_DIR / "site"), help="the mirror site to serve"
+    )
+    demo.set_defaults(func=cmd_demo)
+
+    mirror = commands.add_parser("mirror", help="serve a mirror site on 127.0.0.1")
+    mirror.add_argument("dir", nargs="?", default=str(FIXTURES_DIR / "site"))
+    mirror.add_argument("--port", type=int, default=8421)
+    mirror.add_argument(
+        "--generate", type=int, metavar="N", help="serve a generated site of N articles"
+    )
+    mirror.set_defaults(func=cmd_mirror)
+
+    export = commands.add_parser("export", help="export the archive as JSON Feed or JSON Lines")
+    export.add_argument("format", choices=("jsonfeed", "jsonl"))
+    export.add_argument("--db", default=str(DEFAULT_DB))
+    export.add_argument("-o", "--output", help="output file (jsonl: default standard output)")
+    export.add_argument("--since", type=_date, help="published on or after YYYY-MM-DD")
+    export.add_argument("--until", type=_date, help="published on or before YYYY-MM-DD")
+    export.add_argument("--site", choices=("vusta.vn", "en.vusta.vn"))
+    export.add_argument("--section")
+    export.add_argument("--limit", type=int)
+    export.add_argument(
+        "--page-size", type=int, help="jsonfeed: items per file, linked by next_url"
+    )
+    export.add_argument("--feed-url", help="jsonfeed: the URL the first file is published at")
+    export.set_defaults(func=cmd_export)
 
     fixture = commands.add_parser("fixture", help="maintain the saved-page fixtures")
     fixture_commands = fixture.add_subparsers(dest="fixture_command", required=True)

@@ -41,7 +41,13 @@ from vusta_crawler.layout import (
     tag_of,
 )
 from vusta_crawler.loaders import ArticleLoader
-from vusta_crawler.processors import canonical_url, clean_text, is_article_url, is_followable_href
+from vusta_crawler.processors import (
+    canonical_url,
+    clean_text,
+    is_article_url,
+    is_followable_href,
+    vusta_https,
+)
 
 
 def _ascii_fold(text: str) -> str:
@@ -722,7 +728,8 @@ class ArticlePage:
                     else ""
                 )
                 parts.append(
-                    f'<figure><img src="{html.escape(value.url)}" alt="{html.escape(value.alt)}">'
+                    f'<figure><img src="{html.escape(vusta_https(value.url))}" '
+                    f'alt="{html.escape(value.alt)}">'
                     f"{caption}</figure>"
                 )
                 continue
@@ -742,7 +749,7 @@ class ArticlePage:
         clone = copy.deepcopy(block)
         for a in clone.iter("a"):
             if a.get("href"):
-                a.set("href", self.urljoin(a.get("href").strip()))
+                a.set("href", vusta_https(self.urljoin(a.get("href").strip())))
         clone.tail = None
         inner = html.escape(clone.text or "")
         inner += "".join(

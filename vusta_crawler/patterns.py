@@ -41,6 +41,19 @@ ARTICLE_PATH_RES = (
 )
 """Paths of article pages, in the three CMS generations seen."""
 
+LISTING_PATH_RE = re.compile(r"^/(?:[a-z0-9-]+/)?[a-z0-9-]+\.html$")
+"""Section listings: ``/tin-tuc.html``, ``/tin-tuc/co-quan-tw.html``, ``/x-c37.html`` (paged
+with ``?page=N``); article paths are told apart first."""
+
+SITES = {"vi": ("vusta.vn",), "en": ("en.vusta.vn",), "all": ("vusta.vn", "en.vusta.vn")}
+"""The spider's ``site`` argument: which hosts to crawl."""
+
+DEFAULT_SECTIONS = {
+    "vusta.vn": ("tin-tuc", "tu-van-phan-bien", "tin-tuc/co-quan-tw"),
+    "en.vusta.vn": (),
+}
+"""Section listings crawled besides those the home pages link to (from SITE.md)."""
+
 ENGLISH_PATH_RE = re.compile(r"^/(?:en/|chitieten/)")
 """Legacy English pages on the vusta.vn host."""
 

@@ -159,12 +159,21 @@ def clean_link(link: dict[str, Any]) -> dict[str, Any] | None:
     return {"url": url, "title": title, "summary": nonempty(clean_text(link.get("summary")))}
 
 
+def vusta_https(url: str) -> str:
+    """A VUSTA URL on https and its host without ``www.``, the rest untouched (fragments too);
+    other URLs unchanged. Images and body links read the same from an http or https page."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not is_vusta_host(parts.hostname or ""):
+        return url
+    return urlunsplit(("https", fold_host(parts.hostname or ""), *parts[2:]))
+
+
 def clean_image(image: dict[str, Any]) -> dict[str, Any] | None:
-    """An image entry with an absolute URL and a clean caption (or None)."""
+    """An image entry with an absolute URL (VUSTA's on https) and a clean caption (or None)."""
     url = image.get("url")
     if not url or not urlsplit(url).scheme.startswith("http"):
         return None
-    return {"url": url, "caption": nonempty(clean_text(image.get("caption")))}
+    return {"url": vusta_https(url), "caption": nonempty(clean_text(image.get("caption")))}
 
 
 def unique_by_url(entries: Iterable[dict[str, Any] | None]) -> list[dict[str, Any]]:

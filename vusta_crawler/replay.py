@@ -80,7 +80,7 @@ def replay(case: Case, spider: Any = None) -> dict[str, Any]:
     if spider is None:
         spider = get_crawler(VustaSpider)._create_spider()
     before = dict(spider.crawler.stats.get_stats())
-    items = list(spider.parse_article(case.response()))
+    items = [out for out in spider.parse_article(case.response()) if not isinstance(out, Request)]
     if items:
         return ItemAdapter(items[0]).asdict()
     after = spider.crawler.stats.get_stats()

@@ -28,6 +28,7 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 60
+DNS_TIMEOUT = 15
 
 TELNETCONSOLE_ENABLED = False
 COOKIES_ENABLED = False
@@ -36,3 +37,22 @@ COOKIES_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 
 LOG_LEVEL = "INFO"
+
+# Never leave the two hosts. https://docs.scrapy.org/en/latest/topics/downloader-middleware.html
+DOWNLOADER_MIDDLEWARES = {"vusta_crawler.middlewares.HostGuardMiddleware": 50}
+
+# Validate, deduplicate and store. https://docs.scrapy.org/en/latest/topics/item-pipeline.html
+ITEM_PIPELINES = {
+    "vusta_crawler.pipelines.ValidatePipeline": 100,
+    "vusta_crawler.pipelines.ArchivePipeline": 300,
+}
+VUSTA_DB = "data/vusta.sqlite3"
+VUSTA_DB_BATCH = 100
+
+# Set by `vusta-crawler crawl --mirror URL` (or -s VUSTA_MIRROR=URL): every request goes to that
+# mirror; unset, the handler is Scrapy's HTTP/1.1 handler as it is.
+VUSTA_MIRROR = None
+DOWNLOAD_HANDLERS = {
+    "http": "vusta_crawler.mirror.MirrorDownloadHandler",
+    "https": "vusta_crawler.mirror.MirrorDownloadHandler",
+}

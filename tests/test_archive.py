@@ -1,0 +1,121 @@
+"""The SQLite archive: dedup keys, revisions, aliases, migrations, batching."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vusta_crawler.archive import ALIAS, NEW, UNCHANGED, UPDATED, Archive, ArchiveError
+from vusta_crawler.migrations import SCHEMA_VERSION
+from vusta_crawler.processors import content_hash
+from vusta_crawler.replay import FIXTURES_DIR, Case
+
+
+def seed_item() -> dict[str, Any]:
+    item = Case(FIXTURES_DIR / "article" / "seed_form_a").expected()
+    assert item["article_id"] == 65432
+    return item
+
+
+def changed(item: dict[str, Any], text: str) -> dict[str, Any]:
+    new = dict(item, body_text=item["body_text"] + " " + text)
+    new["content_hash"] = content_hash(new["title"], new["body_text"])
+    return new
+
+
+def test_same_content_again_changes_nothing(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite3") as archive:
+        assert archive.store(seed_item()) == NEW
+        before = archive.get(seed_item()["url"])
+        assert archive.store(dict(seed_item(), fetched_at="2026-11-21T00:00:00Z")) == UNCHANGED
+        assert archive.get(seed_item()["url"]) == before
+        assert archive.count("revisions") == 0
+
+
+def test_changed_content_updates_and_keeps_the_old_version(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite3") as archive:
+        archive.store(seed_item())
+        assert archive.store(changed(seed_item(), "Một.")) == UPDATED
+        assert archive.store(changed(seed_item(), "Hai.")) == UPDATED
+        assert archive.count() == 1 and archive.count("revisions") == 2
+        versions = [row[0] for row in archive.db.execute("SELECT item FROM revisions ORDER BY id")]
+        assert '"body_text"' in versions[0] and "Một." not in versions[0] and "Một." in versions[1]
+
+
+def test_same_article_id_under_a_new_slug_is_an_alias(tmp_path: Path) -> None:
+    item = seed_item()
+    renamed = dict(item, url="https://vusta.vn/ten-moi-p65432.html")
+    with Archive(tmp_path / "a.sqlite3") as archive:
+        archive.store(item)
+        assert archive.store(renamed) == ALIAS
+        assert archive.aliases() == {renamed["url"]: item["url"]}
+        assert archive.store(renamed) == UNCHANGED, "an alias URL is known as the article"
+
+
+def test_same_text_under_a_legacy_url_keeps_the_article_url(tmp_path: Path) -> None:
+    item = seed_item()
+    legacy = dict(item, url="https://vusta.vn/chitiet/tin-tuc/dang-doan", article_id=None)
+    for order in ([legacy, item], [item, legacy]):
+        with Archive(tmp_path / f"{len(order)}{order[0]['url'][-3:]}.sqlite3") as archive:
+            assert [archive.store(x) for x in order] == [NEW, ALIAS]
+            assert archive.count() == 1
+            assert archive.aliases() == {legacy["url"]: item["url"]}, "whichever came first"
+
+
+def test_migrations_upgrade_an_old_archive(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    old = Archive.__new__(Archive)
+    old.path, old.batch_size, old._pending = path, 100, 0
+    old.db = sqlite3.connect(path, isolation_level=None)
+    old.db.row_factory = sqlite3.Row
+    old.migrate(target=1)
+    assert old.schema_version() == 1
+    old.store(seed_item())
+    old.close()
+    with Archive(path) as archive:
+        assert archive.schema_version() == SCHEMA_VERSION == 3
+        assert archive.count() == 1 and archive.count("runs") == 0
+        versions = [row[0] for row in archive.db.execute("SELECT version FROM schema_migrations")]
+        assert versions == [1, 2, 3]
+
+
+def test_an_archive_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    Archive(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO schema_migrations VALUES (99, 'future', 'x')")
+    with pytest.raises(ArchiveError, match="newer"):
+        Archive(path)
+
+
+def test_a_file_that_is_no_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database, " * 100)
+    with pytest.raises(ArchiveError, match="not an archive"):
+        Archive(path)
+
+
+def test_writes_are_batched_and_wal(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    archive = Archive(path, batch_size=2)
+    assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    archive.store(seed_item())
+    with sqlite3.connect(path) as reader:
+        assert reader.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0, "not yet"
+    archive.store(changed(seed_item(), "x"))
+    with sqlite3.connect(path) as reader:
+        assert reader.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 1, "committed"
+    archive.close()
+
+
+def test_hostile_text_is_stored_as_text(tmp_path: Path) -> None:
+    title = "x'); DROP TABLE articles; --"
+    item = dict(seed_item(), title=title, url="https://vusta.vn/x-p1.html", article_id=1)
+    item["content_hash"] = content_hash(title, item["body_text"] + "!")
+    with Archive(tmp_path / "a.sqlite3") as archive:
+        archive.store(item)
+        assert archive.get(item["url"])["title"] == title  # type: ignore[index]
+        assert archive.count() == 1

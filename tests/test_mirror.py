@@ -1,0 +1,86 @@
+"""The mirror: serving, the download handler's URL mapping, the host guard, the demo site."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.test import get_crawler
+
+from vusta_crawler.middlewares import HostGuardMiddleware
+from vusta_crawler.mirror import MirrorServer, MirrorSite, mirror_url, real_url
+from vusta_crawler.sitegen import DEMO_DIR, build_demo_site, build_generated_site
+from vusta_crawler.spiders.vusta import VustaSpider
+
+
+def test_mirror_urls_round_trip() -> None:
+    url = "https://en.vusta.vn/news.html?page=2"
+    mirrored = mirror_url("http://127.0.0.1:9", url)
+    assert mirrored == "http://127.0.0.1:9/en.vusta.vn/news.html?page=2"
+    assert real_url(mirrored.removeprefix("http://127.0.0.1:9")) == url
+
+
+def test_mirror_serves_pages_and_404s() -> None:
+    with MirrorServer(MirrorSite(DEMO_DIR)) as server:
+        with urllib.request.urlopen(f"{server.url}/vusta.vn/robots.txt") as response:
+            assert b"Sitemap: https://vusta.vn/sitemap.xml" in response.read()
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(f"{server.url}/vusta.vn/no-such-page-p1.html")
+        assert error.value.code == 404
+        error.value.close()
+    assert server.requests == [
+        "https://vusta.vn/robots.txt",
+        "https://vusta.vn/no-such-page-p1.html",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://vusta.vn/a-p1.html", True),
+        ("https://www.vusta.vn/a-p1.html", True),
+        ("https://en.vusta.vn/", True),
+        ("https://cdn.vusta.vn/a.jpg", False),
+        ("https://example.org/", False),
+        ("http://127.0.0.1:8000/vusta.vn/", False),
+        ("https://vusta.vn.evil.example/", False),
+    ],
+)
+def test_host_guard(url: str, allowed: bool) -> None:
+    crawler = get_crawler(VustaSpider)
+    guard = HostGuardMiddleware.from_crawler(crawler)
+    if allowed:
+        assert guard.process_request(Request(url)) is None
+    else:
+        with pytest.raises(IgnoreRequest):
+            guard.process_request(Request(url))
+        assert crawler.stats.get_value("vusta/offsite_blocked") == 1
+
+
+def test_the_bundled_demo_site_is_what_the_builder_makes(tmp_path: Path) -> None:
+    manifest = build_demo_site(tmp_path / "site")
+    assert manifest == json.loads((DEMO_DIR / "manifest.json").read_text(encoding="utf-8"))
+    comparison = filecmp.dircmp(tmp_path / "site" / "pages", DEMO_DIR / "pages")
+    assert not comparison.diff_files and not comparison.left_only and not comparison.right_only
+    articles = manifest["articles"]
+    assert len(articles) >= 60 and {u.split("/")[2] for u in articles} == {
+        "vusta.vn",
+        "en.vusta.vn",
+    }
+    listing_pages = [u for u in manifest["pages"] if "?page=3" in u]
+    assert len(listing_pages) >= 3, "three sections with three listing pages or more"
+
+
+def test_a_generated_site_is_deterministic(tmp_path: Path) -> None:
+    one = build_generated_site(tmp_path / "one", 150)
+    two = build_generated_site(tmp_path / "two", 150)
+    assert one == two and len(one["articles"]) == 150
+    assert (tmp_path / "one" / "pages" / "0007.html").read_bytes() == (
+        tmp_path / "two" / "pages" / "0007.html"
+    ).read_bytes()

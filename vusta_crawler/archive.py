@@ -1,0 +1,312 @@
+"""The archive: articles in SQLite (WAL), deduplicated, with aliases and revisions.
+
+One row per article. The same article met again under its URL, an alias URL, its (site, id)
+or its content is recognised by :data:`DEDUP_KEYS`; the same content changes nothing, changed
+content updates the row and keeps the earlier version in ``revisions``. Writes are batched in
+transactions; SQL is parameterized only. The schema is versioned (:mod:`migrations`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import asdict, is_dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from vusta_crawler.items import ARTICLE_FIELDS
+from vusta_crawler.migrations import MIGRATIONS, SCHEMA_VERSION
+
+DEDUP_KEYS: tuple[tuple[str, ...], ...] = (
+    ("url",),
+    ("site", "article_id"),
+    ("content_hash",),
+)
+"""How an incoming item is matched to an archived article, tried in this order.
+
+``url`` also matches the URLs recorded as aliases. A match by a later key records the item's
+URL as an alias of the article it matched (the same article under another URL).
+"""
+
+JSON_FIELDS = frozenset({"authors", "images", "related", "latest"})
+
+# The outcomes of storing one item (stats ``vusta/archive/<outcome>``).
+NEW, UPDATED, UNCHANGED, ALIAS = "new", "updated", "unchanged", "alias"
+
+
+class ArchiveError(Exception):
+    """The archive file cannot be used (not SQLite, or from a newer vusta-crawler)."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Archive:
+    """An SQLite archive file. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: str | Path, batch_size: int = 100) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(str(path), isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as error:
+            raise ArchiveError(f"{path}: not an archive ({error})") from error
+        self.batch_size = batch_size
+        self._pending = 0
+        self.migrate()
+
+    # --- schema ------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """The version of the schema the file holds (0 for a new file)."""
+        exists = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ).fetchone()
+        if not exists:
+            return 0
+        row = self.db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self, target: int = SCHEMA_VERSION) -> None:
+        """Apply the migrations the file lacks, each in its own transaction."""
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise ArchiveError(
+                f"{self.path}: schema version {current} is newer than this vusta-crawler's "
+                f"({SCHEMA_VERSION}); upgrade vusta-crawler"
+            )
+        for migration in MIGRATIONS:
+            if current < migration.version <= target:
+                self.db.execute("BEGIN")
+                self.db.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    "version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+                    "applied_at TEXT NOT NULL)"
+                )
+                for statement in migration.sql.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(
+                    "INSERT INTO schema_migrations (version, description, applied_at) "
+                    "VALUES (?, ?, ?)",
+                    (migration.version, migration.description, _now()),
+                )
+                self.db.execute("COMMIT")
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def store(self, item: Any) -> str:
+        """Store one item; return ``new``, ``updated``, ``unchanged`` or ``alias``."""
+        data = asdict(item) if is_dataclass(item) and not isinstance(item, type) else dict(item)
+        self._begin()
+        match, key = self._match(data)
+        if match is None:
+            self._insert(data)
+            outcome = NEW
+        elif match["content_hash"] == data["content_hash"]:
+            outcome = UNCHANGED if key == ("url",) else ALIAS
+            if key != ("url",):
+                self._prefer_article_url(match, data)
+        else:
+            self._revise(match, data)
+            outcome = UPDATED
+        if match is not None and key not in (None, ("url",)):
+            self._add_alias(data["url"], match, "+".join(key))
+        self._tick()
+        return outcome
+
+    def _match(self, data: dict[str, Any]) -> tuple[sqlite3.Row | None, tuple[str, ...] | None]:
+        for key in DEDUP_KEYS:
+            values = [data.get(name) for name in key]
+            if any(value is None for value in values):
+                continue
+            where = " AND ".join(f"{name} = ?" for name in key)
+            row = self.db.execute(f"SELECT * FROM articles WHERE {where}", values).fetchone()
+            if row is None and key == ("url",):
+                row = self.db.execute(
+                    "SELECT articles.* FROM aliases JOIN articles ON articles.id = aliases.article "
+                    "WHERE aliases.url = ?",
+                    values,
+                ).fetchone()
+            if row is not None:
+                return row, key
+        return None, None
+
+    def _columns(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            name: json.dumps(data.get(name) or [], ensure_ascii=False)
+            if name in JSON_FIELDS
+            else data.get(name)
+            for name in ARTICLE_FIELDS
+        }
+
+    def _insert(self, data: dict[str, Any]) -> None:
+        columns = self._columns(data)
+        columns["first_seen"] = data.get("fetched_at") or _now()
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        self.db.execute(f"INSERT INTO articles ({names}) VALUES ({marks})", list(columns.values()))
+
+    def _revise(self, row: sqlite3.Row, data: dict[str, Any]) -> None:
+        """Keep the archived version in ``revisions``, then take the new content."""
+        self.db.execute(
+            "INSERT INTO revisions (article, content_hash, item, replaced_at) VALUES (?, ?, ?, ?)",
+            (
+                row["id"],
+                row["content_hash"],
+                json.dumps(row_to_item(row), ensure_ascii=False),
+                data.get("fetched_at") or _now(),
+            ),
+        )
+        columns = self._columns(data)
+        del columns["url"]  # the archived URL stays; an alias records the other
+        columns["modified"] = data.get("fetched_at") or _now()
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self.db.execute(
+            f"UPDATE articles SET {assignments} WHERE id = ?", [*columns.values(), row["id"]]
+        )
+
+    def _prefer_article_url(self, row: sqlite3.Row, data: dict[str, Any]) -> None:
+        """The same text under two URLs: the one with an article id (``-p<id>.html``) is kept
+        as the article's URL, whichever was met first, so that runs agree."""
+        if row["article_id"] is None and data.get("article_id") is not None:
+            self._add_alias(row["url"], row, "content_hash")
+            self.db.execute("DELETE FROM aliases WHERE url = ?", (data["url"],))
+            self.db.execute(
+                "UPDATE articles SET url = ?, article_id = ? WHERE id = ?",
+                (data["url"], data["article_id"], row["id"]),
+            )
+            data["url"] = row["url"]  # the caller records this one as the alias
+
+    def _add_alias(self, url: str, row: sqlite3.Row, reason: str) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO aliases (url, article, reason, first_seen) VALUES (?, ?, ?, ?)",
+            (url, row["id"], reason, _now()),
+        )
+
+    def _begin(self) -> None:
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
+
+    def _tick(self) -> None:
+        self._pending += 1
+        if self._pending >= self.batch_size:
+            self.commit()
+
+    def commit(self) -> None:
+        """Commit the open batch."""
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
+        self._pending = 0
+
+    def record_run(self, started_at: str, counts: dict[str, int]) -> None:
+        """Remember one crawl run and its outcome counts."""
+        self.commit()
+        self.db.execute(
+            "INSERT INTO runs (started_at, finished_at, new, updated, unchanged, aliases) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                started_at,
+                _now(),
+                counts.get(NEW, 0),
+                counts.get(UPDATED, 0),
+                counts.get(UNCHANGED, 0),
+                counts.get(ALIAS, 0),
+            ),
+        )
+
+    def close(self) -> None:
+        self.commit()
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def iter_rows(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        site: str | None = None,
+        section: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[sqlite3.Row]:
+        """Articles newest first (undated last), streamed from the database.
+
+        ``since``/``until`` are dates (``YYYY-MM-DD``, Vietnam time, both inclusive) or
+        RFC 3339 times, compared with ``published``.
+        """
+        clauses: list[str] = []
+        params: list[str | int] = []
+        if since:
+            clauses.append("published >= ?")
+            params.append(since)
+        if until:
+            clauses.append("published < ?" if len(until) > 10 else "substr(published, 1, 10) <= ?")
+            params.append(until)
+        if site:
+            clauses.append("site = ?")
+            params.append(site)
+        if section:
+            clauses.append("section = ?")
+            params.append(section)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = "ORDER BY published IS NULL, published DESC, id DESC"
+        sql = f"SELECT id FROM articles {where} {order}"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        # Ids in order from the index, then the rows of each batch by id: reading whole rows in
+        # index order makes SQLite's memory grow with the archive; this stays flat.
+        ids = self.db.execute(sql, params)
+        while batch := [row[0] for row in ids.fetchmany(100)]:
+            marks = ", ".join("?" for _ in batch)
+            rows = self.db.execute(f"SELECT * FROM articles WHERE id IN ({marks})", batch)
+            by_id = {row["id"]: row for row in rows}
+            yield from (by_id[key] for key in batch)
+
+    def get(self, url: str) -> dict[str, Any] | None:
+        """The archived item at ``url`` (or at the article it is an alias of)."""
+        row, _ = self._match({"url": url})
+        return row_to_item(row) if row is not None else None
+
+    def count(self, table: str = "articles") -> int:
+        if table not in ("articles", "aliases", "revisions", "runs"):
+            raise ValueError(f"no table {table!r}")
+        return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    def aliases(self) -> dict[str, str]:
+        """Alias URL → the article's URL."""
+        rows = self.db.execute(
+            "SELECT aliases.url, articles.url FROM aliases "
+            "JOIN articles ON articles.id = aliases.article ORDER BY aliases.url"
+        )
+        return {alias: url for alias, url in rows}
+
+    def by_site_and_section(self) -> list[tuple[str, str | None, int]]:
+        """Article counts by site and section."""
+        rows = self.db.execute(
+            "SELECT site, section, COUNT(*) FROM articles GROUP BY site, section "
+            "ORDER BY site, COUNT(*) DESC, section"
+        )
+        return [(site, section, count) for site, section, count in rows]
+
+
+def row_to_item(row: sqlite3.Row) -> dict[str, Any]:
+    """An archived row as the item of the schema (``schemas/article.schema.json``)."""
+    return {
+        name: json.loads(row[name]) if name in JSON_FIELDS else row[name] for name in ARTICLE_FIELDS
+    }

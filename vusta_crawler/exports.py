@@ -1,0 +1,119 @@
+"""Exports for archivists: JSON Feed 1.1 and JSON Lines, streamed from the archive.
+
+Items are read from an SQLite cursor and written one at a time, so memory stays flat however
+large the archive. UTF-8 throughout, never ``\\u``-escaped.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from vusta_crawler.archive import Archive, row_to_item
+
+JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
+FEED_TITLE = "VUSTA — Liên hiệp các Hội Khoa học và Kỹ thuật Việt Nam (archive)"
+HOME_PAGE_URL = "https://vusta.vn/"
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def feed_item(row: sqlite3.Row) -> dict[str, Any]:
+    """One archived article as a JSON Feed 1.1 item (VUSTA's own fields under ``_vusta``)."""
+    item = row_to_item(row)
+    entry: dict[str, Any] = {
+        "id": item["url"],
+        "url": item["url"],
+        "title": item["title"],
+        "content_html": item["body_html"],
+        "content_text": item["body_text"],
+    }
+    if item["summary"]:
+        entry["summary"] = item["summary"]
+    if item["published"]:
+        entry["date_published"] = item["published"]
+    if row["modified"]:
+        entry["date_modified"] = row["modified"]
+    if item["authors"]:
+        entry["authors"] = [{"name": name} for name in item["authors"]]
+    entry["language"] = item["language"]
+    if item["section"]:
+        entry["tags"] = [item["section"]]
+    if item["images"]:
+        entry["image"] = item["images"][0]["url"]
+    entry["_vusta"] = {
+        "article_id": item["article_id"],
+        "site": item["site"],
+        "published_raw": item["published_raw"],
+        "related": item["related"],
+        "latest": item["latest"],
+        "content_hash": item["content_hash"],
+        "fetched_at": item["fetched_at"],
+    }
+    return entry
+
+
+def page_name(path: Path, number: int) -> Path:
+    """``feed.json``, ``feed-2.json``, ``feed-3.json`` … for the pages of a split feed."""
+    return path if number == 1 else path.with_name(f"{path.stem}-{number}{path.suffix}")
+
+
+def write_jsonfeed(
+    archive: Archive,
+    path: Path,
+    *,
+    feed_url: str | None = None,
+    page_size: int | None = None,
+    **filters: Any,
+) -> list[Path]:
+    """Write the archive as a JSON Feed, newest first; split into pages linked by ``next_url``
+    when ``page_size`` is given. ``feed_url`` is where the first page will be published
+    (default: its ``file://`` URL); later pages sit beside it. Returns the files written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    base = feed_url or path.resolve().as_uri()
+    rows = archive.iter_rows(**filters)
+    written: list[Path] = []
+    number = 1
+    pending = next(rows, None)
+    while True:
+        target = page_name(path, number)
+        url = base if number == 1 else base.rsplit("/", 1)[0] + "/" + target.name
+        with target.open("w", encoding="utf-8") as out:
+            out.write("{" + f'"version":{_dumps(JSONFEED_VERSION)},"title":{_dumps(FEED_TITLE)},')
+            out.write(f'"home_page_url":{_dumps(HOME_PAGE_URL)},"feed_url":{_dumps(url)},')
+            out.write('"items":[')
+            count = 0
+            while pending is not None and (page_size is None or count < page_size):
+                out.write(("," if count else "") + "\n" + _dumps(feed_item(pending)))
+                count += 1
+                pending = next(rows, None)
+            out.write("\n]")
+            if pending is not None:
+                next_target = page_name(path, number + 1)
+                out.write(f',"next_url":{_dumps(base.rsplit("/", 1)[0] + "/" + next_target.name)}')
+            out.write("}\n")
+        written.append(target)
+        if pending is None:
+            return written
+        number += 1
+
+
+def iter_jsonl(archive: Archive, **filters: Any) -> Iterator[str]:
+    """The archive as JSON Lines: one item of the package's schema per line."""
+    for row in archive.iter_rows(**filters):
+        yield _dumps(row_to_item(row)) + "\n"
+
+
+def write_jsonl(archive: Archive, out: IO[str], **filters: Any) -> int:
+    """Write JSON Lines to ``out``; return the number of items."""
+    count = 0
+    for line in iter_jsonl(archive, **filters):
+        out.write(line)
+        count += 1
+    return count

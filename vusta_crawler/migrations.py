@@ -1,0 +1,89 @@
+"""The archive's schema, as numbered migrations: an existing archive is upgraded in place.
+
+Append a migration to change the schema; never edit one that has shipped. Each runs once, in
+its own transaction, and is recorded in ``schema_migrations``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Migration(NamedTuple):
+    version: int
+    description: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "articles, their aliases and earlier revisions",
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            site TEXT NOT NULL,
+            article_id INTEGER,
+            language TEXT NOT NULL,
+            title TEXT NOT NULL,
+            published TEXT,
+            published_raw TEXT,
+            section TEXT,
+            summary TEXT,
+            body_text TEXT NOT NULL,
+            body_html TEXT NOT NULL,
+            authors TEXT NOT NULL,
+            images TEXT NOT NULL,
+            related TEXT NOT NULL,
+            latest TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            modified TEXT
+        );
+        CREATE INDEX articles_site_article_id ON articles (site, article_id);
+        CREATE INDEX articles_content_hash ON articles (content_hash);
+        CREATE INDEX articles_published ON articles (published);
+        CREATE TABLE aliases (
+            url TEXT PRIMARY KEY,
+            article INTEGER NOT NULL REFERENCES articles (id),
+            reason TEXT NOT NULL,
+            first_seen TEXT NOT NULL
+        );
+        CREATE TABLE revisions (
+            id INTEGER PRIMARY KEY,
+            article INTEGER NOT NULL REFERENCES articles (id),
+            content_hash TEXT NOT NULL,
+            item TEXT NOT NULL,
+            replaced_at TEXT NOT NULL
+        );
+        CREATE INDEX revisions_article ON revisions (article);
+        """,
+    ),
+    Migration(
+        2,
+        "crawl runs and their figures",
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            new INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            unchanged INTEGER NOT NULL DEFAULT 0,
+            aliases INTEGER NOT NULL DEFAULT 0
+        );
+        """,
+    ),
+    Migration(
+        3,
+        "an index in export order, so exports stream without sorting in memory",
+        """
+        CREATE INDEX articles_newest_first
+            ON articles ((published IS NULL), published DESC, id DESC);
+        """,
+    ),
+)
+
+SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,132 @@
+"""An offline mirror of vusta.vn and en.vusta.vn on 127.0.0.1, and the crawl's way to it.
+
+A mirror site is a folder with ``manifest.json`` (URL → file) and the files. The server answers
+``GET /<host>/<path>?<query>`` with the page saved for ``https://<host>/<path>?<query>`` and 404
+otherwise. :class:`MirrorDownloadHandler` sends every request of a crawl there while the crawl
+itself (offsite checks, robots.txt, deduplication, items) sees the real URLs: a mirror crawl and
+a live crawl fill the same archive.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
+
+from vusta_crawler.processors import canonical_url
+
+MANIFEST = "manifest.json"
+NOT_FOUND_PAGE = (
+    b"<!DOCTYPE html><html><head><title>404</title></head><body>Not found</body></html>"
+)
+
+
+def mirror_url(base: str, url: str) -> str:
+    """``https://vusta.vn/tin-tuc.html?page=2`` → ``<base>/vusta.vn/tin-tuc.html?page=2``."""
+    parts = urlsplit(url)
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{base.rstrip('/')}/{parts.hostname}{parts.path or '/'}{query}"
+
+
+def real_url(path: str) -> str:
+    """The inverse of :func:`mirror_url` for a request path: ``/vusta.vn/x`` → ``https://vusta.vn/x``."""
+    host, _, rest = path.lstrip("/").partition("/")
+    return f"https://{host}/{rest}"
+
+
+class MirrorSite:
+    """A mirror folder: its manifest and files."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        manifest_path = self.root / MANIFEST
+        if not manifest_path.exists():
+            raise FileNotFoundError(f"{self.root}: no {MANIFEST}: not a mirror site")
+        self.manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+        self.pages: dict[str, dict[str, str]] = {
+            self._key(url): page for url, page in self.manifest["pages"].items()
+        }
+
+    @staticmethod
+    def _key(url: str) -> str:
+        return canonical_url(url) or url
+
+    def lookup(self, url: str) -> tuple[int, bytes, str]:
+        """Status, body and content type served for ``url``."""
+        page = self.pages.get(self._key(url))
+        if page is None:
+            return 404, NOT_FOUND_PAGE, "text/html; charset=utf-8"
+        body = (self.root / page["file"]).read_bytes()
+        return int(page.get("status", 200)), body, page.get("content_type", "text/html")
+
+
+class MirrorServer:
+    """The mirror on 127.0.0.1 in a background thread; ``requests`` lists the URLs asked for."""
+
+    def __init__(self, site: MirrorSite, port: int = 0) -> None:
+        self.site = site
+        self.requests: list[str] = []
+        mirror = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = real_url(self.path)
+                mirror.requests.append(url)
+                status, body, content_type = mirror.site.lookup(url)
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # the crawl's own log says what was fetched
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> MirrorServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> MirrorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class MirrorDownloadHandler(HTTP11DownloadHandler):
+    """Downloads ``https://vusta.vn/…`` from the mirror at setting ``VUSTA_MIRROR``.
+
+    The project's handler for http and https: without ``VUSTA_MIRROR`` it is Scrapy's own HTTP
+    handler, unchanged. The response keeps the real URL, so nothing after the downloader can tell
+    a mirror crawl from a live one (``scrapy crawl vusta -s VUSTA_MIRROR=URL`` works too).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.mirror: str | None = crawler.settings.get("VUSTA_MIRROR")
+
+    async def download_request(self, request: Request) -> Response:
+        if not self.mirror:
+            return await super().download_request(request)
+        mirrored = request.replace(url=mirror_url(self.mirror, request.url))
+        response = await super().download_request(mirrored)
+        return response.replace(url=request.url)

@@ -1,0 +1,105 @@
+"""The spider's arguments, validated: every bad value gets a message that says what is wanted."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from vusta_crawler import patterns
+
+_SECTION_RE = re.compile(
+    r"^(?:(?P<host>(?:en\.)?vusta\.vn)/)?(?P<path>[a-z0-9-]+(?:/[a-z0-9-]+)?)(?:\.html)?$"
+)
+
+
+class OptionError(ValueError):
+    """A spider argument that cannot be used; the message names it and what it accepts."""
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    """What to crawl: hosts, sections (``(host, path)``), a date floor, a page cap."""
+
+    hosts: tuple[str, ...] = patterns.SITES["all"]
+    sections: tuple[tuple[str, str], ...] | None = None
+    since: date | None = None
+    max_pages: int | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        site: str | None = "all",
+        sections: str | list[str] | None = None,
+        since: str | date | None = None,
+        max_pages: str | int | None = None,
+        today: date | None = None,
+    ) -> CrawlOptions:
+        """Validate the spider's arguments (strings from ``-a name=value`` or the CLI)."""
+        site = (site or "all").strip().lower()
+        if site not in patterns.SITES:
+            raise OptionError(f"site must be one of vi, en, all (got {site!r})")
+        hosts = patterns.SITES[site]
+        return cls(
+            hosts=hosts,
+            sections=_sections(sections, hosts),
+            since=_since(since, today or date.today()),
+            max_pages=_max_pages(max_pages),
+        )
+
+    def sections_for(self, host: str) -> tuple[str, ...]:
+        """The section paths to list on ``host``: the given ones, or the declared defaults."""
+        if self.sections is None:
+            return patterns.DEFAULT_SECTIONS.get(host, ())
+        return tuple(path for h, path in self.sections if h == host)
+
+
+def _sections(
+    value: str | list[str] | None, hosts: tuple[str, ...]
+) -> tuple[tuple[str, str], ...] | None:
+    if value is None or value == "" or value == []:
+        return None
+    names = value.split(",") if isinstance(value, str) else list(value)
+    found: list[tuple[str, str]] = []
+    for name in (n.strip() for n in names):
+        match = _SECTION_RE.match(name)
+        if not match:
+            raise OptionError(
+                f"section {name!r} is not a section path like 'tin-tuc', "
+                "'tin-tuc/co-quan-tw' or 'en.vusta.vn/news'"
+            )
+        host = match.group("host")
+        if host and host not in hosts:
+            raise OptionError(f"section {name!r} is on {host}, which this crawl does not visit")
+        for h in (host,) if host else hosts:
+            found.append((h, match.group("path")))
+    return tuple(found)
+
+
+def _since(value: str | date | None, today: date) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.strptime(value.strip(), "%Y-%m-%d").date()
+        except ValueError:
+            raise OptionError(f"since must be a date as YYYY-MM-DD (got {value!r})") from None
+    if parsed > today:
+        raise OptionError(f"since is in the future ({parsed.isoformat()}): nothing to crawl")
+    return parsed
+
+
+def _max_pages(value: str | int | None) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise OptionError(
+            f"max_pages must be a whole number of at least 1 (got {value!r})"
+        ) from None
+    if number < 1:
+        raise OptionError(f"max_pages must be a whole number of at least 1 (got {value!r})")
+    return number
