@@ -84,3 +84,30 @@ def test_a_generated_site_is_deterministic(tmp_path: Path) -> None:
     assert (tmp_path / "one" / "pages" / "0007.html").read_bytes() == (
         tmp_path / "two" / "pages" / "0007.html"
     ).read_bytes()
+
+
+def test_retries_back_off() -> None:
+    from types import SimpleNamespace
+
+    from scrapy.http import HtmlResponse
+
+    from vusta_crawler.middlewares import BackoffRetryMiddleware
+
+    crawler = get_crawler(VustaSpider, {"RETRY_BACKOFF_BASE": 2.0, "RETRY_BACKOFF_MAX": 60.0})
+    crawler.spider = crawler._create_spider()
+    slot = SimpleNamespace(delay=1.0)
+    downloader = SimpleNamespace(get_slot_key=lambda request: "vusta.vn", slots={"vusta.vn": slot})
+    crawler.engine = SimpleNamespace(downloader=downloader)  # type: ignore[assignment]
+    middleware = BackoffRetryMiddleware.from_crawler(crawler)
+    request = Request("https://vusta.vn/tin-tuc.html")
+    busy = HtmlResponse(request.url, status=503, request=request)
+    retry = middleware.process_response(request, busy)
+    assert isinstance(retry, Request) and slot.delay == 2.0
+    again = middleware.process_response(retry, busy)
+    assert isinstance(again, Request) and slot.delay == 4.0, "doubled"
+    told = HtmlResponse(request.url, status=429, headers={"Retry-After": "30"}, request=request)
+    middleware.process_response(request, told)
+    assert slot.delay == 30.0, "Retry-After is honoured"
+    ok = HtmlResponse(request.url, status=200, request=request)
+    assert middleware.process_response(request, ok) is ok and slot.delay == 30.0
+    assert crawler.stats.get_value("vusta/backoff") == 3

@@ -1,16 +1,20 @@
-"""Downloader middleware: no request leaves vusta.vn and en.vusta.vn.
+"""Downloader middlewares: no request leaves vusta.vn and en.vusta.vn; retries back off.
 
-Scrapy's OffsiteMiddleware also admits subdomains of allowed domains; this one admits the two
-hosts (and their ``www.`` forms) only, for every request: followed links, redirects, robots.txt.
+Scrapy's OffsiteMiddleware also admits subdomains of allowed domains; the host guard admits the
+two hosts (and their ``www.`` forms) only, for every request: followed links, redirects,
+robots.txt.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
 
 from vusta_crawler.processors import is_vusta_host
 
@@ -31,3 +35,40 @@ class HostGuardMiddleware:
             if self.stats is not None:
                 self.stats.inc_value("vusta/offsite_blocked")
             raise IgnoreRequest(f"not a VUSTA host: {request.url}")
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries of 429/5xx, after slowing the host down (back-off).
+
+    Before a retry, the host's download delay is raised to the response's ``Retry-After``
+    (seconds) or to ``RETRY_BACKOFF_BASE`` × 2^(retries so far), at most ``RETRY_BACKOFF_MAX``;
+    AutoThrottle brings it down again as the host answers well. Counted as ``vusta/backoff``.
+    """
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
+        self.maximum = settings.getfloat("RETRY_BACKOFF_MAX", 120.0)
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        if response.status in self.retry_http_codes and not request.meta.get("dont_retry"):
+            self.back_off(request, response)
+        return super().process_response(request, response)
+
+    def back_off(self, request: Request, response: Response) -> float:
+        """Raise the host's delay before the retry; return the delay set."""
+        delay = min(self.base * 2 ** request.meta.get("retry_times", 0), self.maximum)
+        retry_after = (response.headers.get(b"Retry-After") or b"").decode("latin-1").strip()
+        if retry_after.isdigit():
+            delay = min(max(delay, float(retry_after)), self.maximum)
+        engine = self.crawler.engine
+        if engine is not None:
+            downloader = engine.downloader
+            slot = downloader.slots.get(downloader.get_slot_key(request))
+            if slot is not None and slot.delay < delay:
+                slot.delay = delay
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("vusta/backoff")
+        return delay

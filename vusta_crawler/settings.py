@@ -23,6 +23,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_BACKOFF_BASE = 2.0  # seconds; doubled on each retry of the same request
+RETRY_BACKOFF_MAX = 120.0
 
 # Bounded downloads. https://docs.scrapy.org/en/latest/topics/settings.html#download-maxsize
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
@@ -38,8 +40,13 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 LOG_LEVEL = "INFO"
 
-# Never leave the two hosts. https://docs.scrapy.org/en/latest/topics/downloader-middleware.html
-DOWNLOADER_MIDDLEWARES = {"vusta_crawler.middlewares.HostGuardMiddleware": 50}
+# Never leave the two hosts; back off before retrying.
+# https://docs.scrapy.org/en/latest/topics/downloader-middleware.html
+DOWNLOADER_MIDDLEWARES = {
+    "vusta_crawler.middlewares.HostGuardMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "vusta_crawler.middlewares.BackoffRetryMiddleware": 550,
+}
 
 # Validate, deduplicate and store. https://docs.scrapy.org/en/latest/topics/item-pipeline.html
 ITEM_PIPELINES = {
