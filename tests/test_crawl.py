@@ -135,7 +135,7 @@ def test_a_changed_article_adds_one_revision(first_crawl: dict[str, Any], tmp_pa
     site = tmp_path / "site"
     shutil.copytree(DEMO_DIR, site)
     url = next(u for u, ref in MANIFEST["articles"].items() if isinstance(ref, dict))
-    page = site / MANIFEST["pages"][url]["file"]
+    page = site / MANIFEST["pages"][url]["file"]  # a generated page, inside the site folder
     old_text = MANIFEST["articles"][url]["body_text"].split("\n\n")[-1]
     html = page.read_text(encoding="utf-8")
     assert old_text in html

@@ -1,6 +1,7 @@
 """An offline mirror of vusta.vn and en.vusta.vn on 127.0.0.1, and the crawl's way to it.
 
-A mirror site is a folder with ``manifest.json`` (URL → file) and the files. The server answers
+A mirror site is a folder with ``manifest.json`` (URL → file) and the files (or references to
+saved fixture pages, ``fixture:article/<case>/page.html``, so the demo site holds no copies). The server answers
 ``GET /<host>/<path>?<query>`` with the page saved for ``https://<host>/<path>?<query>`` and 404
 otherwise. :class:`MirrorDownloadHandler` sends every request of a crawl there while the crawl
 itself (offsite checks, robots.txt, deduplication, items) sees the real URLs: a mirror crawl and
@@ -21,6 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
 from vusta_crawler.processors import canonical_url
+from vusta_crawler.replay import FIXTURES_DIR
 
 MANIFEST = "manifest.json"
 NOT_FOUND_PAGE = (
@@ -58,12 +60,18 @@ class MirrorSite:
     def _key(url: str) -> str:
         return canonical_url(url) or url
 
+    def path_of(self, file: str) -> Path:
+        """A page's file: in the site's folder, or ``fixture:<kind>/<case>/page.html``."""
+        if file.startswith("fixture:"):
+            return FIXTURES_DIR / file.removeprefix("fixture:")
+        return self.root / file
+
     def lookup(self, url: str) -> tuple[int, bytes, str]:
         """Status, body and content type served for ``url``."""
         page = self.pages.get(self._key(url))
         if page is None:
             return 404, NOT_FOUND_PAGE, "text/html; charset=utf-8"
-        body = (self.root / page["file"]).read_bytes()
+        body = self.path_of(page["file"]).read_bytes()
         return int(page.get("status", 200)), body, page.get("content_type", "text/html")
 
 

@@ -288,7 +288,14 @@ class SiteBuilder:
 
         ordered = self.newest_first()
         for article in ordered:
-            put(article.url, article.body, article.content_type)
+            if isinstance(article.expected, str):  # a fixture page: served from its own file
+                case = article.expected.removeprefix("fixture:")
+                pages[article.url] = {
+                    "file": f"fixture:{case}/page.html",
+                    "content_type": article.content_type,
+                }
+            else:
+                put(article.url, article.body, article.content_type)
         aliases = {}
         if alias_of:
             alias_url = (
