@@ -1,11 +1,11 @@
 """An offline mirror of vusta.vn and en.vusta.vn on 127.0.0.1, and the crawl's way to it.
 
 A mirror site is a folder with ``manifest.json`` (URL → file) and the files (or references to
-saved fixture pages, ``fixture:article/<case>/page.html``, so the demo site holds no copies). The server answers
-``GET /<host>/<path>?<query>`` with the page saved for ``https://<host>/<path>?<query>`` and 404
-otherwise. :class:`MirrorDownloadHandler` sends every request of a crawl there while the crawl
-itself (offsite checks, robots.txt, deduplication, items) sees the real URLs: a mirror crawl and
-a live crawl fill the same archive.
+saved fixture pages, ``fixture:article/<case>/page.html``, so the demo site holds no copies).
+The server answers ``GET /<host>/<path>?<query>`` with the page saved for
+``https://<host>/<path>?<query>`` and 404 otherwise. :class:`MirrorDownloadHandler` sends every
+request of a crawl there while the crawl itself (offsite checks, robots.txt, deduplication,
+items) sees the real URLs: a mirror crawl and a live crawl fill the same archive.
 """
 
 from __future__ import annotations
