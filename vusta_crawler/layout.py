@@ -11,7 +11,6 @@ The page is walked twice per page (pre-order and post-order); everything else lo
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -125,7 +124,7 @@ class Layout:
     hinted: set[etree._Element] = field(default_factory=set)
 
     def zone_of(self, el: etree._Element) -> str | None:
-        """The labelled block (or ``noise``) ``el`` lies in, or None."""
+        """The kind of labelled block (related, latest, sidebar) ``el`` lies in, or None."""
         node: etree._Element | None = el
         while node is not None:
             kind = self.zone.get(node)
@@ -134,10 +133,10 @@ class Layout:
             node = node.getparent()
         return None
 
-    def is_hinted_noise(self, el: etree._Element, stop: etree._Element | None = None) -> bool:
-        """True when ``el`` or an ancestor below ``stop`` carries chrome-like class words."""
+    def is_hinted_noise(self, el: etree._Element) -> bool:
+        """True when ``el`` or an ancestor carries chrome-like class words (or is a nav…)."""
         node: etree._Element | None = el
-        while node is not None and node is not stop:
+        while node is not None:
             if node in self.hinted:
                 return True
             node = node.getparent()
@@ -272,10 +271,3 @@ def _has_content_links(members: list[etree._Element]) -> bool:
         for el in members
         for a in el.iter("a")
     )
-
-
-def iter_elements(el: etree._Element) -> Iterator[etree._Element]:
-    """Elements below ``el`` (itself included), comments skipped."""
-    for node in el.iter():
-        if isinstance(node.tag, str):
-            yield node

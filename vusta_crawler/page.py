@@ -46,6 +46,7 @@ from vusta_crawler.processors import (
     clean_text,
     is_article_url,
     is_followable_href,
+    url_language,
     vusta_https,
 )
 
@@ -319,8 +320,6 @@ class ArticlePage:
 
     def language_hint(self) -> str:
         """``vi`` or ``en`` as the URL says, for dateparser."""
-        from vusta_crawler.processors import url_language
-
         url = self.url()
         return url_language(url) if url else "vi"
 
@@ -484,15 +483,14 @@ class ArticlePage:
         block = self.main_block
         if block is None:
             return False
-        own = self.url()
+        links = self.article_links
         region = block
         for _ in range(4):  # the nearest ancestor that lists four or more other articles
-            targets: dict[etree._Element, str] = {}
-            for a in region.iter("a"):
-                href = a.get("href")
-                target = canonical_url(self.urljoin(href.strip())) if href else None
-                if target and target != own and is_article_url(target) and not self._in_zone(a):
-                    targets[a] = target
+            targets = {
+                a: target
+                for a in region.iter("a")
+                if (target := links.get(a)) is not None and not self._in_zone(a)
+            }
             parent = region.getparent()
             if len(set(targets.values())) >= 4 or parent is None:
                 break
@@ -508,6 +506,22 @@ class ArticlePage:
                 seen.add(target)
                 teaser_text += len(box_text)
         return len(seen) >= 4 and teaser_text >= 0.5 * self.layout.text_len.get(region, 1)
+
+    @cached_property
+    def article_links(self) -> dict[etree._Element, str]:
+        """Every link of the page to another article, with its canonical URL (read once)."""
+        own = self.url()
+        links = {}
+        for a in self.root.iter("a"):
+            href = a.get("href")
+            if not href or not patterns.ARTICLE_HREF_HINT_RE.search(href):
+                continue
+            if not is_followable_href(href):
+                continue
+            target = canonical_url(self.urljoin(href.strip()))
+            if target and target != own and is_article_url(target):
+                links[a] = target
+        return links
 
     def _skipped(self, el: etree._Element, container: etree._Element) -> bool:
         if el is self.title_element:
@@ -769,16 +783,13 @@ class ArticlePage:
 
     def _entries(self, members: list[etree._Element]) -> list[dict[str, Any]]:
         """Title and summary of each article linked from a block's members, in order."""
-        own = self.url()
-        anchors: list[tuple[etree._Element, str, etree._Element]] = []
-        for member in members:
-            for a in member.iter("a"):
-                href = a.get("href")
-                if not is_followable_href(href):
-                    continue
-                target = canonical_url(self.urljoin(href.strip()))
-                if target and target != own and is_article_url(target):
-                    anchors.append((a, target, member))
+        links = self.article_links
+        anchors = [
+            (a, target, member)
+            for member in members
+            for a in member.iter("a")
+            if (target := links.get(a)) is not None
+        ]
         targets = {a: target for a, target, _ in anchors}
         entries = []
         seen: set[str] = set()
@@ -818,12 +829,7 @@ class ArticlePage:
 
     def _links_elsewhere(self, el: etree._Element) -> bool:
         """True inside a link to another article (a list entry's date is not this page's)."""
-        for node in (el, *el.iterancestors("a")):
-            if tag_of(node) == "a":
-                href = node.get("href")
-                target = canonical_url(self.urljoin(href.strip())) if href else None
-                return bool(target and target != self.url() and is_article_url(target))
-        return False
+        return any(node in self.article_links for node in (el, *el.iterancestors("a")))
 
     def _jsonld_articles(self) -> list[dict[str, Any]]:
         return [

@@ -54,6 +54,10 @@ DEFAULT_SECTIONS = {
 }
 """Section listings crawled besides those the home pages link to (from SITE.md)."""
 
+ARTICLE_HREF_HINT_RE = re.compile(r"-p\d+\.html|/chitiet|/en/news/", re.IGNORECASE)
+"""A quick test on a raw ``href``: only such links can lead to an article (of any shape above),
+so the others need no resolving."""
+
 ENGLISH_PATH_RE = re.compile(r"^/(?:en/|chitieten/)")
 """Legacy English pages on the vusta.vn host."""
 
