@@ -99,7 +99,7 @@ def _build(found: re.Match[str], form: str, fetched_at: datetime | None) -> Date
         return DateResult(raw, None, form, INVALID_DATE)
     weekday = found["wd"] if "wd" in names else None
     if weekday:
-        expected = _WEEKDAYS.get(" ".join(weekday.split()).casefold())
+        expected = _weekday_number(weekday)
         if expected is not None and expected != value.weekday():
             return DateResult(raw, None, form, WEEKDAY_MISMATCH)
     if tz is not VN_TZ:
@@ -107,6 +107,12 @@ def _build(found: re.Match[str], form: str, fetched_at: datetime | None) -> Date
     if fetched_at is not None and value > fetched_at:
         return DateResult(raw, None, form, FUTURE_DATE)
     return DateResult(raw, value, form)
+
+
+@functools.cache
+def _weekday_number(name: str) -> int | None:
+    """0 (Monday) … 6 for a printed weekday ("Thứ tư", "SATurday"); None if unknown."""
+    return _WEEKDAYS.get(" ".join(name.split()).casefold())
 
 
 @functools.cache
@@ -129,13 +135,18 @@ def match_date_line(text: str, fetched_at: datetime | None = None) -> DateResult
 
     ``text`` is one line as printed; it must *start* with the date (trailing text such as a
     view count or the poster's name is allowed, and left out of ``raw``), so a sentence that
-    mentions a date never fits.
+    mentions a date never fits. A publication label before it ("Đăng ngày:") is allowed too.
     """
     line = _line(text)
     if not line or len(line) > 160:
         return None
-    if line[0] in "ĐđNnPpDdTt" and patterns.DATE_LABEL_RE.match(line):
-        line = patterns.DATE_LABEL_RE.sub("", line, count=1)
+    result = _match_line(line, fetched_at)
+    if result is None and patterns.DATE_LABEL_RE.match(line):
+        result = _match_line(patterns.DATE_LABEL_RE.sub("", line, count=1), fetched_at)
+    return result
+
+
+def _match_line(line: str, fetched_at: datetime | None) -> DateResult | None:
     first = line[0]
     if first.isdigit():
         candidates = _DIGIT_FIRST
