@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from html import escape
 import socket
 import subprocess
 import sys
@@ -138,8 +139,9 @@ def test_a_changed_article_adds_one_revision(first_crawl: dict[str, Any], tmp_pa
     page = site / MANIFEST["pages"][url]["file"]  # a generated page, inside the site folder
     old_text = MANIFEST["articles"][url]["body_text"].split("\n\n")[-1]
     html = page.read_text(encoding="utf-8")
-    assert old_text in html
-    page.write_text(html.replace(old_text, old_text + " Bản cập nhật."), encoding="utf-8")
+    printed = escape(old_text)
+    assert printed in html
+    page.write_text(html.replace(printed, printed + " Bản cập nhật."), encoding="utf-8")
     db = tmp_path / "changed.sqlite3"
     shutil.copy(first_crawl["db"], db)
     with MirrorServer(MirrorSite(site)) as server:

@@ -197,7 +197,9 @@ def _heading_box(text_node: etree._ElementUnicodeResult) -> tuple[etree._Element
     """The outermost element whose whole text is the label that ``text_node`` reads, and
     whether the label is a link (a heading linking to its section, or a "see more" button)."""
     el = text_node.getparent()
-    if el is None or text_node.is_tail:
+    if el is not None and text_node.is_tail:  # "<span></span>Xem thêm": the parent reads it
+        el = el.getparent()
+    if el is None:
         return None, False
     kind = label_kind(text_node)
     linked = tag_of(el) == "a" or any(tag_of(up) == "a" for up in el.iterancestors())

@@ -268,11 +268,13 @@ class ArticlePage:
             while tag_of(owner) not in BLOCK_TAGS and owner.getparent() is not None:
                 owner = owner.getparent()
             result = dates.match_date_line(text, self.fetched_at)
-            if result is None:  # the line may be split over inline elements
+            if result is None or result.problem == dates.NO_TIME:
+                # the line may be split over inline elements ("08/12/2021 | <span>15:42")
                 for line in block_lines(owner):
                     if len(line) < 160:
-                        result = dates.match_date_line(line, self.fetched_at)
-                        if result is not None:
+                        whole = dates.match_date_line(line, self.fetched_at)
+                        if whole is not None and (result is None or whole.problem != dates.NO_TIME):
+                            result = whole
                             break
             if result is not None:
                 distance = abs(self.layout.order.get(element, 0) - self._anchor_order())
@@ -281,6 +283,28 @@ class ArticlePage:
             return None
         _, result, owner = min(found, key=lambda entry: entry[0])
         return result, owner
+
+    @cached_property
+    def date_box(self) -> etree._Element | None:
+        """The box around the date line that holds only short metadata (view count, "Chi
+        tiết", the site line): left out of the body as a whole."""
+        if not self.date_line:
+            return None
+        result, box = self.date_line
+        limit = len(result.raw) + 100
+        if self.layout.text_len.get(box, 0) > limit:
+            return None
+        while True:
+            parent = box.getparent()
+            if (
+                parent is None
+                or tag_of(parent) in ("body", "html")
+                or self.layout.text_len.get(parent, 0) > limit
+                or next(parent.iter("img", "amp-img"), None) is not None
+                or (self.summary_element is not None and _is_inside(self.summary_element, parent))
+            ):
+                return box
+            box = parent
 
     def _printed_date(self) -> dates.DateResult | None:
         return self.date_line[0] if self.date_line else None
@@ -433,7 +457,13 @@ class ArticlePage:
                 or el.get("itemprop") == "author"
             ) and not self._in_zone(el):
                 text = clean_text(block_text(el))
-                if text and len(text) <= 80 and not is_site_name(text):
+                if (
+                    text
+                    and len(text) <= 80
+                    and not is_site_name(text)
+                    and not dates.match_date_line(text)
+                    and _is_name_like(strip_label(text))
+                ):
                     names.append(text)
                     break
         if not names:
@@ -461,6 +491,8 @@ class ArticlePage:
                 continue
             if links > 0.5 * size:
                 continue
+            if size < 160 and self._is_metadata_line(block_text(holder)):
+                continue  # the site-name line, a date line: never the article's text
             weight = size * (0.1 if layout.is_hinted_noise(holder) else 1.0)
             if _is_teaser(holder):
                 weight *= 0.25
@@ -476,6 +508,13 @@ class ArticlePage:
         if not scores:
             return None
         return max(scores, key=lambda el: scores[el])
+
+    @staticmethod
+    def _is_metadata_line(text: str) -> bool:
+        text = clean_text(text)
+        return is_site_name(text) or any(
+            dates.match_date_line(part) is not None for part in text.split("|")[:1]
+        )
 
     def looks_like_listing(self) -> bool:
         """True when the text around the main block is a list of teasers: title link first,
@@ -526,9 +565,8 @@ class ArticlePage:
     def _skipped(self, el: etree._Element, container: etree._Element) -> bool:
         if el is self.title_element:
             return True
-        if self.date_line and el is self.date_line[1] and el is not container:
-            # the date line's own block (with its view count or icon), when it holds little else
-            return self.layout.text_len.get(el, 0) <= len(self.date_line[0].raw) + 60
+        if el is self.date_box and el is not container:
+            return True
         if self.layout.zone.get(el):
             return True
         if el in self.layout.hinted and patterns.AUTHOR_HINT_RE.search(hint_of(el)) is None:
@@ -563,13 +601,18 @@ class ArticlePage:
                 caption_open = True
                 continue
             if kind == "author":
-                authors.append(value)
+                if not dates.match_date_line(value):  # Plone's "documentByLine" is a date
+                    authors.append(value)
                 continue
             text = clean_text(value)
             if not text or patterns.JUNK_LINE_RE.match(text) or is_site_name(text):
                 continue
             if fold(text) in (date_raw, title_line) or dates.match_date_line(text) is not None:
                 continue
+            if patterns.UPDATE_LABEL_RE.match(text) and dates.match_date_line(
+                patterns.UPDATE_LABEL_RE.sub("", text, count=1)
+            ):
+                continue  # "Cập nhật: …": when the page was updated, not a paragraph
             if (len(text) <= 60 and patterns.FOOTER_LINE_RE.match(text)) or label_kind(text):
                 continue
             if kind == "caption" or (
@@ -578,10 +621,10 @@ class ArticlePage:
                 and self._caption_like(text, block, last_image)
             ):
                 if last_image is not None and last_image.caption is None:
-                    last_image.caption = text
-                    last_caption = text
-                caption_open = text == last_caption
-                continue
+                    last_image.caption = last_caption = text
+                    continue
+                if kind == "caption" or text == last_caption:
+                    continue  # a second caption, or the caption printed twice
             if text == last_caption:  # a caption printed twice
                 continue
             caption_open = False
@@ -670,6 +713,8 @@ class ArticlePage:
                     if image is not None:
                         flush(block)
                         events.append(("img", image, block))
+                elif tag not in BLOCK_TAGS and self._inline_figure(child, events):
+                    pass  # a photo box floated inside the text: the paragraph goes on
                 elif tag == "figcaption" or (
                     patterns.CAPTION_HINT_RE.search(hint_of(child))
                     and next(child.iter("img", "amp-img"), None) is None
@@ -702,11 +747,33 @@ class ArticlePage:
         flush(root)
         return events
 
-    def _is_link_row(self, block: etree._Element) -> bool:
-        size = self.layout.text_len.get(block, 0)
-        if not size or self.layout.link_len.get(block, 0) < 0.8 * size:
+    def _inline_figure(self, node: etree._Element, events: list[Any]) -> bool:
+        """An inline box of an image and a short caption (``<span style=float…><img><br>
+        <em>Name</em></span>``): recorded as image and caption; False if ``node`` is no such box."""
+        images = [i for i in node.iter("img", "amp-img")]
+        if len(images) != 1 or (tag_of(node) == "a" and not block_text(node)):
             return False
-        return sum(1 for _ in block.iter("a")) >= 2
+        caption = clean_text(block_text(node))
+        if len(caption) > 200 or any(tag_of(d) in BLOCK_TAGS for d in node.iterdescendants()):
+            return False
+        image = self._image(images[0])
+        if image is None:
+            return False
+        events.append(("img", image, node))
+        if caption:
+            events.append(("caption", caption, node))
+        return True
+
+    def _is_link_row(self, block: etree._Element) -> bool:
+        """A row of share/navigation links, or a small widget of buttons (rating, print)."""
+        size = self.layout.text_len.get(block, 0)
+        anchors = list(block.iter("a"))
+        if not size or len(anchors) < 2:
+            return False
+        if self.layout.link_len.get(block, 0) >= 0.8 * size:
+            return True
+        buttons = sum(1 for a in anchors if not is_followable_href(a.get("href")))
+        return buttons >= 2 and size <= 100
 
     def _image(self, img: etree._Element) -> _Image | None:
         src = next((img.get(a) for a in _IMAGE_SRC_ATTRS if (img.get(a) or "").strip()), None)
@@ -725,7 +792,11 @@ class ArticlePage:
         if image.alt and fold(text) == fold(image.alt):
             return True
         shared = _common_ancestor(block, image.element)
-        if shared is not None and self.layout.text_len.get(shared, 0) - len(text) <= 20:
+        if (
+            shared is not None
+            and len(text) <= 200
+            and self.layout.text_len.get(shared, 0) - len(text) <= 20
+        ):
             return True  # a box (figure, image table, div) of the image and this line alone
         if shared is block and block not in self.layout.mixed_blocks and len(text) <= 200:
             return True  # image and line alone in one paragraph
@@ -804,13 +875,27 @@ class ArticlePage:
             in_heading = [x for x in titled if tag_of(x.getparent()) in HEADING_TAGS]
             title_el = (in_heading or titled or [None])[0]
             title = block_text(title_el) if title_el is not None else (a.get("title") or "")
-            summary = _text_without(box, title_el)
+            more = [
+                x
+                for x, t, _ in anchors
+                if t == target
+                and x is not title_el
+                and patterns.MORE_LINK_RE.match(clean_text(block_text(x)))
+            ]
+            summary = _text_without(box, title_el, *more)
+            if title_el is not None and len(block_lines(title_el)) > 1:
+                # a whole card as one link: its heading (or first line) is the title
+                heading = next(title_el.iter(*HEADING_TAGS), None)
+                lines = block_lines(title_el)
+                title = block_text(heading) if heading is not None else lines[0]
+                rest = [ln for ln in lines if clean_text(ln) != clean_text(title)]
+                summary = " ".join([*rest, summary])
             if not clean_text(summary) and box is a:
                 # entries as runs of inline siblings: "<a>title</a><br>summary<br><a>…"
                 later = next((x for x, t, _ in anchors[index + 1 :] if t != target), None)
                 summary = _text_following(a, members, later)
             summary = patterns.RELATIVE_DATE_RE.sub("", clean_text(summary)).strip()
-            if fold(summary) == fold(title):
+            if fold(summary) == fold(title) or not any(c.isalnum() for c in summary):
                 summary = ""
             entries.append({"url": target, "title": title, "summary": summary})
         return entries
@@ -975,6 +1060,17 @@ def _is_centered(block: etree._Element) -> bool:
     return False
 
 
+def strip_label(text: str) -> str:
+    """An author line without its label ("Tác giả: …")."""
+    return patterns.AUTHOR_PREFIX_RE.sub("", text).strip()
+
+
+def _is_name_like(text: str) -> bool:
+    """Words mostly capitalized, as names are ("TS. Lê Công Lương"; not "Lịch sử")."""
+    words = [w for w in text.replace("(", " ").split() if w[0].isalpha()]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.75 * len(words)
+
+
 def _looks_like_author(text: str, block: etree._Element) -> bool:
     """A closing line that names the author: short, name-like, set apart or labelled."""
     if patterns.AUTHOR_PREFIX_RE.match(text):
@@ -1008,31 +1104,33 @@ def _item_box(
     return box
 
 
-def _text_without(box: etree._Element, skip: etree._Element | None) -> str:
-    """The text of a list entry without its title link and without dates."""
+def _text_without(box: etree._Element, *skip: etree._Element | None) -> str:
+    """The text of a list entry without its title link (and "read more" links) and dates."""
     parts: list[str] = []
 
     def walk(node: etree._Element) -> None:
         if node.text:
             parts.append(node.text)
         for child in node:
-            if child is not skip and not _is_date_element(child):
+            if child not in skip and not _is_date_element(child):
                 walk(child)
             if tag_of(child) in BLOCK_TAGS or tag_of(child) == "br":
                 parts.append(" ")
             if child.tail:
                 parts.append(child.tail)
 
-    if box is not skip:
+    if box not in skip:
         walk(box)
     return "".join(parts)
 
 
 def _is_date_element(el: etree._Element) -> bool:
-    """A ``<time>`` or a short element printing only a date (beside a list entry)."""
+    """A ``<time>``, or a short element printing only a date or a rank (beside a list entry)."""
     if tag_of(el) == "time":
         return True
     text = block_text(el).strip("()[] ")
+    if text.isdigit() and len(text) <= 3:
+        return True
     return len(text) < 60 and bool(
         dates.match_date_line(text) or patterns.RELATIVE_DATE_RE.match(clean_text(text))
     )

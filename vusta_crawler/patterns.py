@@ -269,6 +269,19 @@ Update labels ("Cập nhật", "Updated") are deliberately absent: an update tim
 publication time.
 """
 
+MORE_LINK_RE = re.compile(
+    r"^(?:xem thêm|xem tiếp|đọc tiếp|đọc thêm|chi tiết|read more|more|continue reading)\b",
+    re.IGNORECASE,
+)
+"""The text of a "read on" link beside a list entry's summary: not part of the summary."""
+
+UPDATE_LABEL_RE = re.compile(
+    r"^(?:cập nhật(?: lúc| ngày)?|sửa đổi(?: lần cuối)?|updated?(?: on| at)?|last modified)"
+    r"\s*:?\s*",
+    re.IGNORECASE,
+)
+"""A label before an update time ("Cập nhật: …"): such a line is metadata, never body."""
+
 DIGIT_FORMS = frozenset({"B", "D", "A-", "T-"})
 """Forms of :data:`DATE_LINE_PATTERNS` whose lines start with a digit (the others with a word)."""
 
