@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from html import escape
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from html import escape
 from pathlib import Path
 from typing import Any
 
