@@ -67,6 +67,9 @@ _IMAGE_SKIP_RE = re.compile(
 )
 
 
+MIN_BODY_CHARS = 60
+"""Less article text than this is no article (a broken page, a placeholder)."""
+
 _DATE_FRAGMENT_RE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}")
 
 
@@ -147,8 +150,13 @@ class ArticlePage:
         if self.looks_like_listing():
             raise NotAnArticle("listing_page", url)
         body = self.body
-        if not body.paragraphs:
+        text = "\n\n".join(body.paragraphs)
+        if len(text) < MIN_BODY_CHARS:
             raise NotAnArticle("no_body", url)
+        block = self.main_block
+        if block is not None and self.layout.is_hinted_noise(block) and len(text) < 300:
+            # the densest text is a footer's or a menu's: the page has none of its own
+            raise NotAnArticle("no_body", f"{url}: only chrome text")
 
         loader = ArticleLoader(fetched_at=self.fetched_at)
         for name in ("url", "site", "article_id", "language"):
