@@ -273,3 +273,94 @@ def _has_content_links(members: list[etree._Element]) -> bool:
         for el in members
         for a in el.iter("a")
     )
+
+
+# --- predicates on elements ------------------------------------------------------------
+
+
+def is_data_row(row: etree._Element) -> bool:
+    """A table row of two or more plain-text cells (data, not layout)."""
+    cells = [cell for cell in row if tag_of(cell) in ("td", "th")]
+    return len(cells) >= 2 and not any(
+        tag_of(node) in BLOCK_TAGS or tag_of(node) in ("img", "amp-img")
+        for cell in cells
+        for node in cell.iterdescendants()
+    )
+
+
+def is_teaser(leaf: etree._Element) -> bool:
+    """A summary beside a title link (a list item of another article), not article text."""
+    parent = leaf.getparent()
+    if parent is None or next(leaf.iter("a"), None) is not None:
+        return False
+    for sibling in parent:
+        tag = tag_of(sibling)
+        if tag == "a" and block_text(sibling):
+            return True
+        if tag in HEADING_TAGS and next(sibling.iter("a"), None) is not None:
+            return True
+    return False
+
+
+def trail_items(trail: etree._Element) -> list[str]:
+    """The names in a breadcrumb: its links and plain items (the current page's name)."""
+    items = []
+    for node in trail.iterdescendants():
+        tag = tag_of(node)
+        if tag == "a":
+            items.append(block_text(node))
+        elif tag in ("li", "span", "strong", "b", "em") and next(node.iter("a"), None) is None:
+            nested = False
+            for up in node.iterancestors():
+                if up is trail:
+                    break
+                nested = nested or tag_of(up) in ("a", "li", "span")
+            if not nested:
+                items.append(block_text(node))
+    return items
+
+
+def is_inside(el: etree._Element, container: etree._Element) -> bool:
+    node: etree._Element | None = el
+    while node is not None:
+        if node is container:
+            return True
+        node = node.getparent()
+    return False
+
+
+def common_ancestor(a: etree._Element, b: etree._Element) -> etree._Element | None:
+    ancestors = set()
+    node: etree._Element | None = a
+    while node is not None:
+        ancestors.add(node)
+        node = node.getparent()
+    node = b
+    while node is not None:
+        if node in ancestors:
+            return node
+        node = node.getparent()
+    return None
+
+
+def is_italic(block: etree._Element) -> bool:
+    total = len(block_text(block))
+    italic = sum(len(block_text(el)) for el in block.iter("em", "i") if el is not block)
+    style = (block.get("style") or "").replace(" ", "").lower()
+    return total > 0 and (italic >= 0.9 * total or "font-style:italic" in style)
+
+
+def is_centered(block: etree._Element) -> bool:
+    node: etree._Element | None = block
+    for _ in range(3):
+        if node is None:
+            return False
+        style = (node.get("style") or "").replace(" ", "").lower()
+        if (
+            "text-align:center" in style
+            or ((node.get("align") or "").lower() == "center" and tag_of(node) != "table")
+            or tag_of(node) == "center"
+        ):
+            return True
+        node = node.getparent()
+    return False

@@ -71,6 +71,20 @@ def strip_author_label(text: str) -> str:
 # --- URLs ------------------------------------------------------------------------------------
 
 
+def ascii_fold(text: str) -> str:
+    """Lower-case ASCII letters and digits only: "Liên hiệp … KH&KT" → "lienhiepkhkt"."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in text.casefold() if c.isascii() and c.isalnum())
+
+
+_SITE_NAMES = frozenset(ascii_fold(name) for name in patterns.SITE_NAMES)
+
+
+def is_site_name(text: str) -> bool:
+    """True for the site-name line and the hosts: never a title, section or author."""
+    return ascii_fold(text) in _SITE_NAMES
+
+
 def fold_host(host: str) -> str:
     """Lower-case host without ``www.`` and without a trailing dot."""
     host = host.lower().rstrip(".")
