@@ -25,6 +25,7 @@ from vusta_crawler.layout import (
     common_ancestor,
     fold,
     hint_of,
+    is_bold,
     is_centered,
     is_data_row,
     is_inside,
@@ -306,7 +307,14 @@ class BodyReader:
             return True  # a box (figure, image table, div) of the image and this line alone
         if shared is block and block not in self.layout.mixed_blocks and len(text) <= 200:
             return True  # image and line alone in one paragraph
-        return is_italic(block) or is_centered(block)
+        if is_italic(block) or is_centered(block):
+            return True
+        # an unmarked line under a photo: short, one sentence at most, not a sub-heading
+        if tag_of(block) in HEADING_TAGS or is_bold(block) or text.endswith((":", "?", "!")):
+            return False
+        if text.endswith((".", ";", "…", '"', "”")):
+            return len(text) <= 120 and ". " not in text[:-1]
+        return len(text) <= 160
 
     def html(self, body: Body) -> str:
         """The body as HTML fragments (sanitized by the loader), links and images absolute."""

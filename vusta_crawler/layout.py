@@ -364,3 +364,10 @@ def is_centered(block: etree._Element) -> bool:
             return True
         node = node.getparent()
     return False
+
+
+def is_bold(block: etree._Element) -> bool:
+    """True when (nearly) all of the block's text is in ``<b>``/``<strong>``."""
+    total = len(block_text(block))
+    bold = sum(len(block_text(el)) for el in block.iter("b", "strong") if el is not block)
+    return total > 0 and bold >= 0.9 * total
