@@ -65,7 +65,7 @@ def link_entries(page: ArticlePage, members: list[etree._Element]) -> list[dict[
             title = block_text(heading) if heading is not None else lines[0]
             rest = [ln for ln in lines if clean_text(ln) != clean_text(title)]
             summary = " ".join([*rest, summary])
-        if not clean_text(summary) and box is a:
+        if not clean_text(summary) and (box is a or fold(block_text(box)) == fold(block_text(a))):
             # entries as runs of inline siblings: "<a>title</a><br>summary<br><a>…"
             later = next((x for x, t, _ in anchors[index + 1 :] if t != target), None)
             summary = _text_following(a, members, later)
