@@ -210,6 +210,9 @@ class BodyReader:
                 tag = tag_of(child)
                 if not tag:
                     pass
+                elif self.layout.zone.get(child):
+                    flush(block)
+                    continue  # a link block's member: its tail text belongs to the block too
                 elif self.skipped(child, container):
                     if tag in BLOCK_TAGS:
                         flush(block)

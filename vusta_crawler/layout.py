@@ -219,6 +219,7 @@ def _find_link_blocks(layout: Layout) -> None:
         "[string-length(normalize-space(.)) < 40]"
     )
     boxes: list[tuple[etree._Element, str, bool]] = []
+    soup: list[tuple[etree._Element, str]] = []  # labels printed as a bare line between <br>s
     for text in candidates:
         kind = label_kind(text)
         if not kind:
@@ -226,6 +227,8 @@ def _find_link_blocks(layout: Layout) -> None:
         box, linked = _heading_box(text)
         if box is not None and all(box is not b for b, _, _ in boxes):
             boxes.append((box, kind, linked))
+        elif box is None and _is_own_line(text):
+            soup.append((text.getparent(), kind))
     # A linked label is a heading only when article links follow it; otherwise it is a
     # "Xem thêm" button, and must not cut another block's list short.
     box_set = {b for b, _, linked in boxes if not linked}
@@ -249,6 +252,32 @@ def _find_link_blocks(layout: Layout) -> None:
         layout.link_blocks.append(LinkBlock(kind, heading, members))
         for el in (heading, *members):
             layout.zone.setdefault(el, kind)
+    soup_marks = {mark for mark, _ in soup}
+    for mark, kind in soup:
+        # the label is the tail of ``mark``: the block is the siblings after it, up to the
+        # next label (or a labelled heading); ``mark`` itself (a <br>, a paragraph) is not
+        members = []
+        for sibling in mark.itersiblings():
+            if not isinstance(sibling.tag, str) or _contains_box(sibling, box_set):
+                break
+            members.append(sibling)
+            if sibling in soup_marks:
+                break
+        layout.link_blocks.append(LinkBlock(kind, mark, members))
+        for el in members:
+            layout.zone.setdefault(el, kind)
+
+
+def _is_own_line(text_node: etree._ElementUnicodeResult) -> bool:
+    """A tail text that stands on a line of its own (``<br>Xem thêm<br>``), not inside a
+    sentence: the element before it and the one after it break the line."""
+    before = text_node.getparent()
+    if before is None or not text_node.is_tail:
+        return False
+    after = before.getnext()
+    breaks_before = tag_of(before) == "br" or tag_of(before) in BLOCK_TAGS
+    breaks_after = after is None or tag_of(after) == "br" or tag_of(after) in BLOCK_TAGS
+    return breaks_before and breaks_after
 
 
 def _contains_box(el: etree._Element, boxes: set[etree._Element]) -> bool:
