@@ -298,10 +298,8 @@ class SiteBuilder:
                 put(article.url, article.body, article.content_type)
         aliases = {}
         if alias_of:
-            alias_url = (
-                "https://vusta.vn/chitiet/tin-tuc/"
-                + self.articles[alias_of].url.rsplit("/", 1)[1][:-5].rsplit("-p", 1)[0]
-            )
+            # the same page under the old CMS's URL shape, as a legacy link would reach it
+            alias_url = f"https://vusta.vn/chitiet/tin-tuc/{slugify(self.articles[alias_of].title)}"
             put(alias_url, self.articles[alias_of].body)
             aliases[alias_url] = alias_of
         listed = [a for a in ordered if a.url != sitemap_only]
@@ -314,8 +312,10 @@ class SiteBuilder:
                     host, path, name, number, chunk, extra, last=number > len(chunks)
                 )
                 put(f"https://{host}/{path}.html?page={number}", body)
-                if number == 1:
-                    put(f"https://{host}/{path}.html", body)
+                if number == 1:  # menus link the first page without ?page=1
+                    pages[f"https://{host}/{path}.html"] = pages[
+                        f"https://{host}/{path}.html?page=1"
+                    ]
         for host in ("vusta.vn", "en.vusta.vn"):
             on_host = [a for a in listed if a.section[0] == host]
             extra_links = list(aliases) if host == "vusta.vn" else []
