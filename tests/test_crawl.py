@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -203,3 +204,27 @@ def test_unreachable_hosts_are_named() -> None:
     from vusta_crawler.crawl import unreachable_hosts
 
     assert set(unreachable_hosts(("127.0.0.1",), timeout=2)) == {"127.0.0.1"}  # nothing on :443
+
+
+def test_since_stops_paging_a_section_once_its_listing_is_older(tmp_path: Path) -> None:
+    def published(url: str) -> str:
+        item = expected_item(MANIFEST["articles"][url])
+        return str(item["published"] or "")
+
+    def listing_dates(page: int) -> list[str]:
+        file = DEMO_DIR / MANIFEST["pages"][f"https://vusta.vn/tin-tuc.html?page={page}"]["file"]
+        html = file.read_text(encoding="utf-8")
+        return [published(url) for url in MANIFEST["articles"] if f'href="{url}"' in html]
+
+    newest_on_page_2 = max(listing_dates(2))
+    since = (date.fromisoformat(newest_on_page_2[:10]) + timedelta(days=1)).isoformat()
+    assert max(listing_dates(1))[:10] >= since, "page 1 still has newer articles"
+    with MirrorServer(MirrorSite(DEMO_DIR)) as server:
+        args = ("--site", "vi", "--sections", "tin-tuc", "--since", since)
+        result = crawl(server.url, tmp_path / "db.sqlite3", tmp_path / "stats.json", *args)
+        requested = list(server.requests)
+    assert result.returncode == 0, result.stderr
+    assert "https://vusta.vn/tin-tuc.html?page=2" in requested
+    assert "https://vusta.vn/tin-tuc.html?page=3" not in requested, "page 2 is all older"
+    stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    assert stats["vusta/listing/stopped_by_since"] == 1
