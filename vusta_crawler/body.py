@@ -125,6 +125,8 @@ class BodyReader:
                 continue  # "Cập nhật: …": when the page was updated, not a paragraph
             if (len(text) <= 60 and patterns.FOOTER_LINE_RE.match(text)) or label_kind(text):
                 continue
+            if len(text) <= 160 and patterns.COLOPHON_RE.search(text):
+                continue  # copyright, address, contact lines of a footer inside the block
             if kind == "caption" or (
                 caption_open
                 and last_image is not None
@@ -278,11 +280,15 @@ class BodyReader:
         """A row of share/navigation links, or a small widget of buttons (rating, print)."""
         size = self.layout.text_len.get(block, 0)
         anchors = list(block.iter("a"))
-        if not size or len(anchors) < 2:
+        controls = list(block.iter("button"))
+        if not size or not (anchors or controls):
             return False
-        if self.layout.link_len.get(block, 0) >= 0.8 * size:
-            return True
-        buttons = sum(1 for a in anchors if not is_followable_href(a.get("href")))
+        buttons = len(controls) + sum(1 for a in anchors if not is_followable_href(a.get("href")))
+        clickable = self.layout.link_len.get(block, 0) + sum(
+            self.layout.text_len.get(c, 0) for c in controls
+        )
+        if clickable >= 0.8 * size:  # links only, or a "#" / <button> control
+            return len(anchors) + len(controls) >= 2 or buttons >= 1
         return buttons >= 2 and size <= 100
 
     def _image(self, img: etree._Element) -> Image | None:

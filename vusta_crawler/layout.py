@@ -148,12 +148,6 @@ def analyse(root: etree._Element) -> Layout:
     layout = Layout(root)
     elements = list(root.iter(etree.Element))
     layout.order = order = {el: index for index, el in enumerate(elements)}
-    hinted = layout.hinted
-    for el in root.xpath("//*[@class or @id]"):
-        if patterns.NOISE_HINT_RE.search(hint_of(el)):
-            hinted.add(el)
-    for tag in patterns.NOISE_TAGS:
-        hinted.update(root.iter(tag))
     text_len = layout.text_len
     link_len = layout.link_len
     has_block: set[etree._Element] = set()
@@ -189,6 +183,15 @@ def analyse(root: etree._Element) -> Layout:
         elif own and tag in BLOCK_TAGS:
             leaves.append(el)
     leaves.reverse()
+    # Chrome never holds most of a page's text: a <form> or a "header-wrapper" around the
+    # whole page (ASP.NET wraps every page in a form) is no noise.
+    page_text = max(text_len.get(root, 0), 1)
+    hinted = layout.hinted
+    for el in root.xpath("//*[@class or @id]"):
+        if patterns.NOISE_HINT_RE.search(hint_of(el)) and text_len[el] < 0.6 * page_text:
+            hinted.add(el)
+    for tag in patterns.NOISE_TAGS:
+        hinted.update(el for el in root.iter(tag) if text_len[el] < 0.6 * page_text)
     _find_link_blocks(layout)
     return layout
 

@@ -170,6 +170,14 @@ RELATIVE_DATE_RE = re.compile(
 )
 """Relative times printed beside list entries ("1 ngày trước"): never part of a summary."""
 
+COLOPHON_RE = re.compile(
+    r"©|\bcopyright\b|bản quyền|ghi rõ nguồn|please cite the source|giấy phép (?:số|xuất bản)|"
+    r"\bđiện thoại\s*:|\btel\s*[:.]|\bemail\s*:|\b53 nguyễn du\b",
+    re.IGNORECASE,
+)
+"""Footer lines (at most 160 characters) that may sit inside the body block: copyright,
+licence, contact details, VUSTA's address (53 Nguyễn Du). Never body text."""
+
 RELATIVE_TIME_RE = re.compile(
     r"^(?P<n>\d{1,3})\s*(?P<unit>giây|phút|giờ|ngày|tuần|seconds?|minutes?|hours?|days?|weeks?)"
     r"\s*(?:trước|ago)$",
