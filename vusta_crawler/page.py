@@ -124,7 +124,7 @@ class ArticlePage:
             # the densest text is a footer's or a menu's: the page has none of its own
             raise NotAnArticle("no_body", f"{url}: only chrome text")
 
-        loader = ArticleLoader(fetched_at=self.fetched_at)
+        loader = ArticleLoader()
         for name in ("url", "site", "article_id", "language"):
             loader.add_value(name, url)
         loader.add_value("title", title)
