@@ -366,11 +366,6 @@ class BodyReader:
         return inner
 
 
-def strip_label(text: str) -> str:
-    """An author line without its label ("Tác giả: …")."""
-    return patterns.AUTHOR_PREFIX_RE.sub("", text).strip()
-
-
 def is_name_like(text: str) -> bool:
     """Words mostly capitalized, as names are ("TS. Lê Công Lương"; not "Lịch sử")."""
     words = [w for w in text.replace("(", " ").split() if w[0].isalpha()]

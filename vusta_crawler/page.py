@@ -22,7 +22,7 @@ from lxml import etree
 from scrapy.http import TextResponse
 
 from vusta_crawler import dates, patterns
-from vusta_crawler.body import Body, BodyReader, is_name_like, strip_label
+from vusta_crawler.body import Body, BodyReader, is_name_like
 from vusta_crawler.items import ArticleItem
 from vusta_crawler.layout import (
     BLOCK_TAGS,
@@ -35,6 +35,7 @@ from vusta_crawler.layout import (
     block_text,
     fold,
     hint_of,
+    is_bold,
     is_inside,
     is_teaser,
     label_kind,
@@ -49,6 +50,7 @@ from vusta_crawler.processors import (
     is_article_url,
     is_followable_href,
     is_site_name,
+    strip_author_label,
     url_language,
 )
 
@@ -418,8 +420,7 @@ class ArticlePage:
             return False
         if not re.search(r"[.!?…]", text):
             return False
-        bold = sum(len(block_text(b)) for b in block.iter("b", "strong") if b is not block)
-        return bold >= 0.9 * len(block_text(block))
+        return is_bold(block)
 
     def structured_authors(self) -> list[str]:
         """Authors from a marked author element or JSON-LD, when no closing line names one."""
@@ -436,7 +437,7 @@ class ArticlePage:
                     and len(text) <= 80
                     and not is_site_name(text)
                     and not dates.match_date_line(text)
-                    and is_name_like(strip_label(text))
+                    and is_name_like(strip_author_label(text))
                 ):
                     names.append(text)
                     break
@@ -486,9 +487,7 @@ class ArticlePage:
     @staticmethod
     def _is_metadata_line(text: str) -> bool:
         text = clean_text(text)
-        return is_site_name(text) or any(
-            dates.match_date_line(part) is not None for part in text.split("|")[:1]
-        )
+        return is_site_name(text) or dates.match_date_line(text.split("|", 1)[0]) is not None
 
     def looks_like_listing(self) -> bool:
         """True when the text around the main block is a list of teasers: title link first,
