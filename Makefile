@@ -31,7 +31,7 @@ demo: install
 
 # Rebuild the bundled demo site after changing fixtures or vusta_crawler/sitegen.py.
 site: install
-	$(BIN)/python -c "from vusta_crawler.sitegen import build_demo_site; build_demo_site()"
+	$(BIN)/python -c "from vusta_crawler.devtools.sitegen import build_demo_site; build_demo_site()"
 
 bench: install
 	$(BIN)/python benchmarks/run.py

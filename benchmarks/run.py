@@ -26,10 +26,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vusta_crawler import dates  # noqa: E402
-from vusta_crawler.dates import parse_rfc3339  # noqa: E402
-from vusta_crawler.page import ArticlePage  # noqa: E402
-from vusta_crawler.replay import iter_cases  # noqa: E402
+from vusta_crawler.devtools.replay import iter_cases  # noqa: E402
+from vusta_crawler.extract import dates  # noqa: E402
+from vusta_crawler.extract.dates import parse_rfc3339  # noqa: E402
+from vusta_crawler.extract.page import ArticlePage  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 TARGETS = {"extract.ratio": 15.0, "dates.ratio": 300.0, "dates.fast_path_share": 1.0}
@@ -151,9 +151,9 @@ def bench_export_memory() -> dict[str, Any]:
     import tempfile
     import tracemalloc
 
-    from vusta_crawler.archive import Archive
-    from vusta_crawler.exports import write_jsonfeed, write_jsonl
-    from vusta_crawler.processors import content_hash
+    from vusta_crawler.export.feeds import write_jsonfeed, write_jsonl
+    from vusta_crawler.extract.normalize import content_hash
+    from vusta_crawler.store.archive import Archive
 
     items = [c.expected() for c in iter_cases() if c.meta["kind"] == "article"]
     peaks = {}

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from vusta_crawler.archive import ALIAS, NEW, UNCHANGED, UPDATED, Archive, ArchiveError
-from vusta_crawler.migrations import SCHEMA_VERSION
-from vusta_crawler.processors import content_hash
-from vusta_crawler.replay import FIXTURES_DIR, Case
+from vusta_crawler.devtools.replay import FIXTURES_DIR, Case
+from vusta_crawler.extract.normalize import content_hash
+from vusta_crawler.store.archive import ALIAS, NEW, UNCHANGED, UPDATED, Archive, ArchiveError
+from vusta_crawler.store.migrations import SCHEMA_VERSION
 
 
 def seed_item() -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from vusta_crawler.cli import main
-from vusta_crawler.replay import FIXTURES_DIR
+from vusta_crawler.devtools.replay import FIXTURES_DIR
 
 SEED = FIXTURES_DIR / "article" / "seed_form_a" / "page.html"
 LISTING = FIXTURES_DIR / "listing" / "tu_van_phan_bien_p169" / "page.html"

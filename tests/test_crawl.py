@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from vusta_crawler.archive import Archive
-from vusta_crawler.mirror import MirrorServer, MirrorSite
-from vusta_crawler.replay import FIXTURES_DIR
-from vusta_crawler.sitegen import DEMO_DIR
+from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite
+from vusta_crawler.devtools.replay import FIXTURES_DIR
+from vusta_crawler.devtools.sitegen import DEMO_DIR
+from vusta_crawler.store.archive import Archive
 
 MANIFEST = json.loads((DEMO_DIR / "manifest.json").read_text(encoding="utf-8"))
 
@@ -201,7 +201,7 @@ def test_scrapy_feed_exports_keep_working(tmp_path: Path) -> None:
 
 
 def test_unreachable_hosts_are_named() -> None:
-    from vusta_crawler.crawl import unreachable_hosts
+    from vusta_crawler.crawl.run import unreachable_hosts
 
     assert set(unreachable_hosts(("127.0.0.1",), timeout=2)) == {"127.0.0.1"}  # nothing on :443
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vusta_crawler import dates
+from vusta_crawler.extract import dates
 
 FETCHED = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 

@@ -13,10 +13,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from vusta_crawler.archive import Archive
-from vusta_crawler.exports import write_jsonfeed, write_jsonl
-from vusta_crawler.processors import content_hash
-from vusta_crawler.replay import iter_cases
+from vusta_crawler.devtools.replay import iter_cases
+from vusta_crawler.export.feeds import write_jsonfeed, write_jsonl
+from vusta_crawler.extract.normalize import content_hash
+from vusta_crawler.store.archive import Archive
 
 JSONFEED_SCHEMA = json.loads(
     (Path(__file__).parent / "schemas" / "jsonfeed-1.1.schema.json").read_text(encoding="utf-8")

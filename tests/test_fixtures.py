@@ -14,8 +14,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from vusta_crawler.devtools.replay import Case, iter_cases, replay
 from vusta_crawler.items import ARTICLE_FIELDS
-from vusta_crawler.replay import Case, iter_cases, replay
 
 CASES = list(iter_cases())
 ARTICLE_CASES = [c for c in CASES if "error" not in c.expected()]

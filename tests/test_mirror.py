@@ -13,10 +13,11 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.test import get_crawler
 
-from vusta_crawler.middlewares import HostGuardMiddleware
-from vusta_crawler.mirror import MirrorServer, MirrorSite, mirror_url, real_url
-from vusta_crawler.sitegen import DEMO_DIR, build_demo_site, build_generated_site
-from vusta_crawler.spiders.vusta import VustaSpider
+from vusta_crawler.crawl.handlers import mirror_url
+from vusta_crawler.crawl.middlewares import HostGuardMiddleware
+from vusta_crawler.crawl.spiders.vusta import VustaSpider
+from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite, real_url
+from vusta_crawler.devtools.sitegen import DEMO_DIR, build_demo_site, build_generated_site
 
 
 def test_mirror_urls_round_trip() -> None:
@@ -91,7 +92,7 @@ def test_retries_back_off() -> None:
 
     from scrapy.http import HtmlResponse
 
-    from vusta_crawler.middlewares import BackoffRetryMiddleware
+    from vusta_crawler.crawl.middlewares import BackoffRetryMiddleware
 
     crawler = get_crawler(VustaSpider, {"RETRY_BACKOFF_BASE": 2.0, "RETRY_BACKOFF_MAX": 60.0})
     crawler.spider = crawler._create_spider()

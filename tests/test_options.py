@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from vusta_crawler.options import CrawlOptions, OptionError
+from vusta_crawler.crawl.options import CrawlOptions, OptionError
 
 TODAY = date(2026, 11, 20)
 

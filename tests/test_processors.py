@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vusta_crawler import processors as p
+from vusta_crawler.extract import normalize, text, urls
 
 TEXT = [
     # (raw, clean) — whitespace and encoding noise goes, what was published stays.
@@ -34,11 +34,11 @@ TEXT = [
 
 @pytest.mark.parametrize(("raw", "clean"), TEXT)
 def test_clean_text(raw: str | None, clean: str) -> None:
-    assert p.clean_text(raw) == clean
+    assert text.clean_text(raw) == clean
 
 
 def test_clean_paragraphs() -> None:
-    assert p.clean_paragraphs(["  a  b ", "", "\u00a0", "c"]) == "a b\n\nc"
+    assert normalize.clean_paragraphs(["  a  b ", "", "\u00a0", "c"]) == "a b\n\nc"
 
 
 URLS = [
@@ -69,7 +69,7 @@ URLS = [
 
 @pytest.mark.parametrize(("raw", "canonical"), URLS)
 def test_canonical_url(raw: str, canonical: str | None) -> None:
-    assert p.canonical_url(raw) == canonical
+    assert urls.canonical_url(raw) == canonical
 
 
 @pytest.mark.parametrize(
@@ -94,10 +94,10 @@ def test_canonical_url(raw: str, canonical: str | None) -> None:
 def test_url_classification(
     url: str, site: str, language: str, article_id: int | None, is_article: bool
 ) -> None:
-    assert p.url_site(url) == site
-    assert p.url_language(url) == language
-    assert p.url_article_id(url) == article_id
-    assert p.is_article_url(url) is is_article
+    assert urls.url_site(url) == site
+    assert urls.url_language(url) == language
+    assert urls.url_article_id(url) == article_id
+    assert urls.is_article_url(url) is is_article
 
 
 @pytest.mark.parametrize(
@@ -106,38 +106,38 @@ def test_url_classification(
      ("", False), (None, False), ("/a-p1.html", True), ("https://vusta.vn/", True)],
 )  # fmt: skip
 def test_followable_href(href: str | None, ok: bool) -> None:
-    assert p.is_followable_href(href) is ok
+    assert urls.is_followable_href(href) is ok
 
 
 def test_links_and_images() -> None:
     link = {"url": "http://www.vusta.vn/a-p1.html#x", "title": " T\u00a0 ", "summary": " "}
-    assert p.clean_link(link) == {
+    assert normalize.clean_link(link) == {
         "url": "https://vusta.vn/a-p1.html",
         "title": "T",
         "summary": None,
     }
-    assert p.clean_link({"url": "javascript:void(0)", "title": "x"}) is None
-    assert p.clean_image({"url": "https://vusta.vn/i.jpg", "caption": ""}) == {
+    assert normalize.clean_link({"url": "javascript:void(0)", "title": "x"}) is None
+    assert normalize.clean_image({"url": "https://vusta.vn/i.jpg", "caption": ""}) == {
         "url": "https://vusta.vn/i.jpg",
         "caption": None,
     }
-    assert p.clean_image({"url": "data:image/png;base64,xx"}) is None
+    assert normalize.clean_image({"url": "data:image/png;base64,xx"}) is None
     entries = [{"url": "u1"}, None, {"url": "u2"}, {"url": "u1", "x": 1}]
-    assert p.unique_by_url(entries) == [{"url": "u1"}, {"url": "u2"}]
+    assert normalize.unique_by_url(entries) == [{"url": "u1"}, {"url": "u2"}]
 
 
 def test_authors() -> None:
-    assert p.strip_author_label("Author: Nguyen Thanh Hai") == "Nguyen Thanh Hai"
-    assert p.strip_author_label("Tác giả: TS. Lê Công Lương") == "TS. Lê Công Lương"
-    assert p.strip_author_label("TS. Lê Công Lương") == "TS. Lê Công Lương"
-    assert p.unique_texts(["A", " A ", "", "B"]) == ["A", "B"]
+    assert normalize.strip_author_label("Author: Nguyen Thanh Hai") == "Nguyen Thanh Hai"
+    assert normalize.strip_author_label("Tác giả: TS. Lê Công Lương") == "TS. Lê Công Lương"
+    assert normalize.strip_author_label("TS. Lê Công Lương") == "TS. Lê Công Lương"
+    assert normalize.unique_texts(["A", " A ", "", "B"]) == ["A", "B"]
 
 
 def test_content_hash_follows_text_not_noise() -> None:
-    one = p.content_hash("Tiêu đề", "Đoạn một.\n\nĐoạn hai.")
+    one = normalize.content_hash("Tiêu đề", "Đoạn một.\n\nĐoạn hai.")
     assert one.startswith("sha256:") and len(one) == 7 + 64
-    assert p.content_hash(" Tiêu\u00a0đề ", "Đoạn một. \n\n\n\nĐoạn  hai.") == one
-    assert p.content_hash("Tiêu đề", "Đoạn một.\n\nĐoạn ba.") != one
+    assert normalize.content_hash(" Tiêu\u00a0đề ", "Đoạn một. \n\n\n\nĐoạn  hai.") == one
+    assert normalize.content_hash("Tiêu đề", "Đoạn một.\n\nĐoạn ba.") != one
 
 
 def test_sanitize_html() -> None:
@@ -145,7 +145,7 @@ def test_sanitize_html() -> None:
         '<p onclick="x()">Hi <a href="javascript:alert(1)">x</a><script>alert(1)</script>'
         '<img src="https://vusta.vn/a.jpg" onerror="x()"><span style="color:red">s</span></p>'
     )
-    clean = p.sanitize_html(dirty)
+    clean = normalize.sanitize_html(dirty)
     for bad in ("onclick", "javascript", "script", "onerror", "style"):
         assert bad not in clean
     assert '<img src="https://vusta.vn/a.jpg">' in clean and "s</p>" in clean
@@ -164,8 +164,8 @@ texts = st.text(
 
 @given(texts)
 def test_clean_text_is_idempotent_nfc_and_trimmed(raw: str) -> None:
-    once = p.clean_text(raw)
-    assert p.clean_text(once) == once
+    once = text.clean_text(raw)
+    assert text.clean_text(once) == once
     assert unicodedata.is_normalized("NFC", once)
     assert once == once.strip()
     assert "  " not in once and "\n" not in once
@@ -173,7 +173,8 @@ def test_clean_text_is_idempotent_nfc_and_trimmed(raw: str) -> None:
 
 @given(texts, texts)
 def test_content_hash_is_stable(title: str, body: str) -> None:
-    assert p.content_hash(title, body) == p.content_hash(p.clean_text(title), body)
+    cleaned = text.clean_text(title)
+    assert normalize.content_hash(title, body) == normalize.content_hash(cleaned, body)
 
 
 segments = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-đĐ ./%", max_size=20)
@@ -190,9 +191,9 @@ def test_canonical_url_is_idempotent(
     from urllib.parse import urlencode
 
     url = f"{scheme}://{host}/{'/'.join(path)}?{urlencode(query)}#{fragment}"
-    once = p.canonical_url(url)
+    once = urls.canonical_url(url)
     assert once is not None
-    assert p.canonical_url(once) == once
+    assert urls.canonical_url(once) == once
     assert "#" not in once and "utm_" not in once and "fbclid" not in once
     assert not once.startswith("http://") or "vusta.vn" not in once.split("/")[2]
     assert "www." not in once

@@ -15,9 +15,9 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from vusta_crawler.dates import parse_rfc3339
-from vusta_crawler.page import ArticlePage
-from vusta_crawler.replay import Case, file_response, iter_cases
+from vusta_crawler.devtools.replay import Case, file_response, iter_cases
+from vusta_crawler.extract.dates import parse_rfc3339
+from vusta_crawler.extract.page import ArticlePage
 
 ARTICLES = [c for c in iter_cases() if c.meta["kind"] == "article"]
 # ``summary`` is left out: a lead is "marked" by its class or a bold run, by definition.

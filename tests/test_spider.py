@@ -5,9 +5,9 @@ from __future__ import annotations
 from scrapy import Request
 from scrapy.utils.test import get_crawler
 
+from vusta_crawler.crawl.spiders.vusta import VustaSpider
+from vusta_crawler.devtools.replay import FIXTURES_DIR, Case, replay
 from vusta_crawler.items import ArticleItem
-from vusta_crawler.replay import FIXTURES_DIR, Case, replay
-from vusta_crawler.spiders.vusta import VustaSpider
 
 
 def make_spider() -> VustaSpider:

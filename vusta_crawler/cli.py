@@ -14,9 +14,9 @@ from typing import Any
 
 from parsel import Selector
 
-from vusta_crawler.dates import parse_rfc3339
-from vusta_crawler.page import ArticlePage, NotAnArticle
-from vusta_crawler.replay import FIXTURES_DIR, dump_json, file_response, iter_cases, replay
+from vusta_crawler.devtools.replay import FIXTURES_DIR, dump_json, file_response, iter_cases, replay
+from vusta_crawler.extract.dates import parse_rfc3339
+from vusta_crawler.extract.page import ArticlePage, NotAnArticle
 
 
 def page_url(body: bytes) -> str | None:
@@ -86,7 +86,7 @@ def _spider_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _check_options(args: argparse.Namespace) -> str | None:
-    from vusta_crawler.options import CrawlOptions, OptionError
+    from vusta_crawler.crawl.options import CrawlOptions, OptionError
 
     try:
         CrawlOptions.parse(**_spider_args(args))
@@ -96,9 +96,9 @@ def _check_options(args: argparse.Namespace) -> str | None:
 
 
 def _crawl_and_report(args: argparse.Namespace, mirror: str | None) -> int:
-    from vusta_crawler.archive import Archive
-    from vusta_crawler.crawl import crawl_settings, run_crawl, summary, write_stats
-    from vusta_crawler.exports import write_jsonfeed, write_jsonl
+    from vusta_crawler.crawl.run import crawl_settings, run_crawl, summary, write_stats
+    from vusta_crawler.export.feeds import write_jsonfeed, write_jsonl
+    from vusta_crawler.store.archive import Archive
 
     problem = _check_options(args)
     if problem:
@@ -128,8 +128,8 @@ def _crawl_and_report(args: argparse.Namespace, mirror: str | None) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from vusta_crawler.crawl import unreachable_hosts
-    from vusta_crawler.options import CrawlOptions, OptionError
+    from vusta_crawler.crawl.options import CrawlOptions, OptionError
+    from vusta_crawler.crawl.run import unreachable_hosts
 
     if not args.mirror:
         try:
@@ -149,7 +149,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from vusta_crawler.mirror import MirrorServer, MirrorSite
+    from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite
 
     with MirrorServer(MirrorSite(Path(args.site_dir))) as server:
         print(f"Demo: crawling the bundled mirror at {server.url} into {args.db}")
@@ -160,8 +160,8 @@ def cmd_mirror(args: argparse.Namespace) -> int:
     import tempfile
     import time
 
-    from vusta_crawler.mirror import MirrorServer, MirrorSite
-    from vusta_crawler.sitegen import build_generated_site
+    from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite
+    from vusta_crawler.devtools.sitegen import build_generated_site
 
     root = Path(args.dir)
     if args.generate is not None:
@@ -180,8 +180,8 @@ def cmd_mirror(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from vusta_crawler.archive import Archive, ArchiveError
-    from vusta_crawler.exports import write_jsonfeed, write_jsonl
+    from vusta_crawler.export.feeds import write_jsonfeed, write_jsonl
+    from vusta_crawler.store.archive import Archive, ArchiveError
 
     if not Path(args.db).exists():
         print(f"vusta-crawler: no archive at {args.db} (run a crawl first)", file=sys.stderr)

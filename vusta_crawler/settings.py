@@ -4,8 +4,8 @@ https://docs.scrapy.org/en/latest/topics/settings.html
 """
 
 BOT_NAME = "vusta_crawler"
-SPIDER_MODULES = ["vusta_crawler.spiders"]
-NEWSPIDER_MODULE = "vusta_crawler.spiders"
+SPIDER_MODULES = ["vusta_crawler.crawl.spiders"]
+NEWSPIDER_MODULE = "vusta_crawler.crawl.spiders"
 
 # Identify ourselves; the site answers unknown bots with 403s.
 # https://docs.scrapy.org/en/latest/topics/settings.html#user-agent
@@ -43,15 +43,15 @@ LOG_LEVEL = "INFO"
 # Never leave the two hosts; back off before retrying.
 # https://docs.scrapy.org/en/latest/topics/downloader-middleware.html
 DOWNLOADER_MIDDLEWARES = {
-    "vusta_crawler.middlewares.HostGuardMiddleware": 50,
+    "vusta_crawler.crawl.middlewares.HostGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "vusta_crawler.middlewares.BackoffRetryMiddleware": 550,
+    "vusta_crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
 }
 
 # Validate, deduplicate and store. https://docs.scrapy.org/en/latest/topics/item-pipeline.html
 ITEM_PIPELINES = {
-    "vusta_crawler.pipelines.ValidatePipeline": 100,
-    "vusta_crawler.pipelines.ArchivePipeline": 300,
+    "vusta_crawler.store.pipelines.ValidatePipeline": 100,
+    "vusta_crawler.store.pipelines.ArchivePipeline": 300,
 }
 VUSTA_DB = "data/vusta.sqlite3"
 VUSTA_DB_BATCH = 100
@@ -60,6 +60,6 @@ VUSTA_DB_BATCH = 100
 # mirror; unset, the handler is Scrapy's HTTP/1.1 handler as it is.
 VUSTA_MIRROR = None
 DOWNLOAD_HANDLERS = {
-    "http": "vusta_crawler.mirror.MirrorDownloadHandler",
-    "https": "vusta_crawler.mirror.MirrorDownloadHandler",
+    "http": "vusta_crawler.crawl.handlers.MirrorDownloadHandler",
+    "https": "vusta_crawler.crawl.handlers.MirrorDownloadHandler",
 }

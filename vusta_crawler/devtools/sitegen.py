@@ -21,10 +21,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from vusta_crawler import dates
-from vusta_crawler.mirror import MANIFEST
-from vusta_crawler.processors import content_hash, url_article_id, url_language, url_site
-from vusta_crawler.replay import FIXTURES_DIR, dump_json, iter_cases
+from vusta_crawler.devtools.mirror import MANIFEST
+from vusta_crawler.devtools.replay import FIXTURES_DIR, dump_json, iter_cases
+from vusta_crawler.extract import dates
+from vusta_crawler.extract.normalize import content_hash
+from vusta_crawler.extract.urls import url_article_id, url_language, url_site
 
 DEMO_DIR = FIXTURES_DIR / "site"
 TIME_DEPENDENT = frozenset({"article/relative_date", "article/future_date"})

@@ -12,8 +12,8 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from vusta_crawler.archive import Archive
-from vusta_crawler.spiders.vusta import VustaSpider
+from vusta_crawler.crawl.spiders.vusta import VustaSpider
+from vusta_crawler.store.archive import Archive
 
 MIRROR_SETTINGS: dict[str, Any] = {
     # The mirror is on this machine: no politeness delays needed, and no retries to wait for.

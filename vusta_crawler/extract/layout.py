@@ -10,22 +10,12 @@ The page is walked twice per page (pre-order and post-order); everything else lo
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from vusta_crawler import patterns
-
-BLOCK_TAGS = frozenset({
-    "p", "div", "section", "article", "header", "footer", "aside", "nav", "main", "center",
-    "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
-    "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figure", "figcaption", "form",
-    "hr", "address", "caption", "details", "summary", "fieldset",
-})  # fmt: skip
-"""Elements that start a new line for a reader."""
-
-HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+from vusta_crawler.extract.text import BLOCK_TAGS, HEADING_TAGS, block_text, fold, hint_of, tag_of
 
 RELATED, LATEST, SIDEBAR = "related", "latest", "sidebar"
 
@@ -37,65 +27,11 @@ _LABEL_KINDS = {
 _LABEL_STRIP = " :：»›>…-–—|•·*#[]()"
 
 
-def fold(text: str) -> str:
-    """Text as compared with labels: NFC, spaces collapsed, case-folded."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return " ".join(text.split()).casefold()
-
-
 def label_kind(text: str) -> str | None:
     """``related``, ``latest`` or ``sidebar`` when ``text`` is such a block's heading."""
     if len(text) > 60:
         return None
     return _LABEL_KINDS.get(fold(text).strip(_LABEL_STRIP))
-
-
-def tag_of(el: etree._Element) -> str:
-    """The lower-case tag name, '' for comments and processing instructions."""
-    tag = el.tag
-    return tag.lower() if isinstance(tag, str) else ""
-
-
-def hint_of(el: etree._Element) -> str:
-    """The element's class and id words, for the ``*_HINT_RE`` patterns."""
-    return f"{el.get('class') or ''} {el.get('id') or ''}".strip()
-
-
-def block_text(el: etree._Element) -> str:
-    """The text a reader sees in ``el``: block boundaries and ``<br>`` become spaces."""
-    return " ".join(block_lines(el))
-
-
-def block_lines(el: etree._Element) -> list[str]:
-    """The lines of ``el``, split at ``<br>`` and block boundaries; inline tags keep text glued."""
-    lines: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        line = "".join(current).strip()
-        if line:
-            lines.append(line)
-        current.clear()
-
-    def walk(node: etree._Element) -> None:
-        if node.text:
-            current.append(node.text)
-        for child in node:
-            tag = tag_of(child)
-            if tag == "br" or tag in BLOCK_TAGS:
-                flush()
-                if tag != "br":
-                    walk(child)
-                    flush()
-            elif tag:
-                walk(child)
-            if child.tail:
-                current.append(child.tail)
-
-    walk(el)
-    flush()
-    return lines
 
 
 @dataclass

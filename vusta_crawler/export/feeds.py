@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from vusta_crawler.archive import Archive, row_to_item
+from vusta_crawler.store.archive import Archive, row_to_item
 
 JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
 FEED_TITLE = "VUSTA — Liên hiệp các Hội Khoa học và Kỹ thuật Việt Nam (archive)"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from vusta_crawler.items import ARTICLE_FIELDS
-from vusta_crawler.migrations import MIGRATIONS, SCHEMA_VERSION
+from vusta_crawler.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 DEDUP_KEYS: tuple[tuple[str, ...], ...] = (
     ("url",),

@@ -1,11 +1,10 @@
-"""An offline mirror of vusta.vn and en.vusta.vn on 127.0.0.1, and the crawl's way to it.
+"""An offline mirror of vusta.vn and en.vusta.vn on 127.0.0.1.
 
 A mirror site is a folder with ``manifest.json`` (URL → file) and the files (or references to
 saved fixture pages, ``fixture:article/<case>/page.html``, so the demo site holds no copies).
 The server answers ``GET /<host>/<path>?<query>`` with the page saved for
-``https://<host>/<path>?<query>`` and 404 otherwise. :class:`MirrorDownloadHandler` sends every
-request of a crawl there while the crawl itself (offsite checks, robots.txt, deduplication,
-items) sees the real URLs: a mirror crawl and a live crawl fill the same archive.
+``https://<host>/<path>?<query>`` and 404 otherwise. The crawl reaches it through
+:class:`vusta_crawler.crawl.handlers.MirrorDownloadHandler`, and still sees the real URLs.
 """
 
 from __future__ import annotations
@@ -15,26 +14,14 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
-from scrapy.crawler import Crawler
-from scrapy.http import Request, Response
-
-from vusta_crawler.processors import canonical_url
-from vusta_crawler.replay import FIXTURES_DIR
+from vusta_crawler.devtools.replay import FIXTURES_DIR
+from vusta_crawler.extract.urls import canonical_url
 
 MANIFEST = "manifest.json"
 NOT_FOUND_PAGE = (
     b"<!DOCTYPE html><html><head><title>404</title></head><body>Not found</body></html>"
 )
-
-
-def mirror_url(base: str, url: str) -> str:
-    """``https://vusta.vn/tin-tuc.html?page=2`` → ``<base>/vusta.vn/tin-tuc.html?page=2``."""
-    parts = urlsplit(url)
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{base.rstrip('/')}/{parts.hostname}{parts.path or '/'}{query}"
 
 
 def real_url(path: str) -> str:
@@ -118,23 +105,3 @@ class MirrorServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-class MirrorDownloadHandler(HTTP11DownloadHandler):
-    """Downloads ``https://vusta.vn/…`` from the mirror at setting ``VUSTA_MIRROR``.
-
-    The project's handler for http and https: without ``VUSTA_MIRROR`` it is Scrapy's own HTTP
-    handler, unchanged. The response keeps the real URL, so nothing after the downloader can tell
-    a mirror crawl from a live one (``scrapy crawl vusta -s VUSTA_MIRROR=URL`` works too).
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self.mirror: str | None = crawler.settings.get("VUSTA_MIRROR")
-
-    async def download_request(self, request: Request) -> Response:
-        if not self.mirror:
-            return await super().download_request(request)
-        mirrored = request.replace(url=mirror_url(self.mirror, request.url))
-        response = await super().download_request(mirrored)
-        return response.replace(url=request.url)

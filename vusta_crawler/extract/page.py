@@ -21,38 +21,41 @@ import lxml.html
 from lxml import etree
 from scrapy.http import TextResponse
 
-from vusta_crawler import dates, patterns
-from vusta_crawler.body import Body, BodyReader, is_name_like
-from vusta_crawler.items import ArticleItem
-from vusta_crawler.layout import (
-    BLOCK_TAGS,
-    HEADING_TAGS,
+from vusta_crawler import patterns
+from vusta_crawler.extract import dates
+from vusta_crawler.extract.body import Body, BodyReader, is_name_like
+from vusta_crawler.extract.layout import (
     LATEST,
     RELATED,
     Layout,
     analyse,
-    block_lines,
-    block_text,
-    fold,
-    hint_of,
     is_bold,
     is_inside,
     is_teaser,
     label_kind,
-    tag_of,
     trail_items,
 )
-from vusta_crawler.linklists import item_box, link_entries
-from vusta_crawler.loaders import ArticleLoader
-from vusta_crawler.processors import (
-    canonical_url,
+from vusta_crawler.extract.linklists import item_box, link_entries
+from vusta_crawler.extract.loader import ArticleLoader
+from vusta_crawler.extract.normalize import strip_author_label
+from vusta_crawler.extract.text import (
+    BLOCK_TAGS,
+    HEADING_TAGS,
+    block_lines,
+    block_text,
     clean_text,
+    fold,
+    hint_of,
+    is_site_name,
+    tag_of,
+)
+from vusta_crawler.extract.urls import (
+    canonical_url,
     is_article_url,
     is_followable_href,
-    is_site_name,
-    strip_author_label,
     url_language,
 )
+from vusta_crawler.items import ArticleItem
 
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»]+\s+")
 

@@ -16,7 +16,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
-from vusta_crawler.processors import is_vusta_host
+from vusta_crawler.extract.urls import is_vusta_host
 
 
 class HostGuardMiddleware:

@@ -14,7 +14,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from vusta_crawler.archive import Archive
+from vusta_crawler.store.archive import Archive
 
 REQUIRED_FIELDS = ("url", "title", "body_text", "content_hash")
 """An item missing one of these is dropped (stat ``vusta/dropped/missing_<field>``)."""

@@ -9,24 +9,21 @@ from __future__ import annotations
 from itemloaders import ItemLoader
 from itemloaders.processors import Compose, MapCompose, TakeFirst
 
-from vusta_crawler import dates
-from vusta_crawler.items import ArticleItem
-from vusta_crawler.processors import (
-    canonical_url,
+from vusta_crawler.extract import dates
+from vusta_crawler.extract.normalize import (
     clean_image,
     clean_link,
     clean_paragraphs,
-    clean_text,
     content_hash,
     nonempty,
     sanitize_html,
     strip_author_label,
     unique_by_url,
     unique_texts,
-    url_article_id,
-    url_language,
-    url_site,
 )
+from vusta_crawler.extract.text import clean_text
+from vusta_crawler.extract.urls import canonical_url, url_article_id, url_language, url_site
+from vusta_crawler.items import ArticleItem
 
 LIST_FIELDS = ("authors", "images", "related", "latest")
 

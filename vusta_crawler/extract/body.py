@@ -16,27 +16,32 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from vusta_crawler import dates, patterns
-from vusta_crawler.layout import (
-    BLOCK_TAGS,
-    HEADING_TAGS,
-    block_lines,
-    block_text,
+from vusta_crawler import patterns
+from vusta_crawler.extract import dates
+from vusta_crawler.extract.layout import (
     common_ancestor,
-    fold,
-    hint_of,
     is_bold,
     is_centered,
     is_data_row,
     is_inside,
     is_italic,
     label_kind,
+)
+from vusta_crawler.extract.text import (
+    BLOCK_TAGS,
+    HEADING_TAGS,
+    block_lines,
+    block_text,
+    clean_text,
+    fold,
+    hint_of,
+    is_site_name,
     tag_of,
 )
-from vusta_crawler.processors import clean_text, is_followable_href, is_site_name, vusta_https
+from vusta_crawler.extract.urls import is_followable_href, vusta_https
 
 if TYPE_CHECKING:
-    from vusta_crawler.page import ArticlePage
+    from vusta_crawler.extract.page import ArticlePage
 
 _IMAGE_SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "src")
 _IMAGE_SKIP_RE = re.compile(

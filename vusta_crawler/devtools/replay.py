@@ -16,7 +16,7 @@ from typing import Any
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
 """The repository's fixture folder (used from a source checkout)."""
 
 CASE_KINDS = ("article", "listing", "broken")
@@ -75,7 +75,7 @@ def replay(case: Case, spider: Any = None) -> dict[str, Any]:
     from itemadapter import ItemAdapter
     from scrapy.utils.test import get_crawler
 
-    from vusta_crawler.spiders.vusta import VustaSpider
+    from vusta_crawler.crawl.spiders.vusta import VustaSpider
 
     if spider is None:
         spider = get_crawler(VustaSpider)._create_spider()

@@ -13,20 +13,21 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from vusta_crawler import dates, patterns
-from vusta_crawler.layout import (
+from vusta_crawler import patterns
+from vusta_crawler.extract import dates
+from vusta_crawler.extract.layout import is_inside
+from vusta_crawler.extract.text import (
     BLOCK_TAGS,
     HEADING_TAGS,
     block_lines,
     block_text,
+    clean_text,
     fold,
-    is_inside,
     tag_of,
 )
-from vusta_crawler.processors import clean_text
 
 if TYPE_CHECKING:
-    from vusta_crawler.page import ArticlePage
+    from vusta_crawler.extract.page import ArticlePage
 
 
 def link_entries(page: ArticlePage, members: list[etree._Element]) -> list[dict[str, Any]]:

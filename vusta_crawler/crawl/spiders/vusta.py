@@ -21,11 +21,12 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
-from vusta_crawler import dates, patterns
+from vusta_crawler import patterns
+from vusta_crawler.crawl.options import CrawlOptions
+from vusta_crawler.extract import dates
+from vusta_crawler.extract.page import ArticlePage, NotAnArticle
+from vusta_crawler.extract.urls import canonical_url, fold_host, is_article_url, is_followable_href
 from vusta_crawler.items import ArticleItem
-from vusta_crawler.options import CrawlOptions
-from vusta_crawler.page import ArticlePage, NotAnArticle
-from vusta_crawler.processors import canonical_url, fold_host, is_article_url, is_followable_href
 
 
 def fetched_at_of(response: Response) -> datetime:

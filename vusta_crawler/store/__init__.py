@@ -1,0 +1,1 @@
+"""Storing items: the validate and archive pipelines, the SQLite archive and its migrations."""
