@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from vusta_crawler.devtools.replay import iter_cases  # noqa: E402
 from vusta_crawler.extract import dates  # noqa: E402
+from vusta_crawler.extract.article import extract_article  # noqa: E402
 from vusta_crawler.extract.dates import parse_rfc3339  # noqa: E402
-from vusta_crawler.extract.page import ArticlePage  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 TARGETS = {"extract.ratio": 15.0, "dates.ratio": 300.0, "dates.fast_path_share": 1.0}
@@ -53,7 +53,7 @@ def bench_extract(rounds: int) -> dict[str, Any]:
 
     def ours() -> None:
         for response, fetched_at in pages:
-            ArticlePage(response, fetched_at).extract()
+            extract_article(response, fetched_at)
 
     def theirs() -> None:
         for response, _ in pages:

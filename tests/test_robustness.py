@@ -16,8 +16,8 @@ import pytest
 from lxml import etree
 
 from vusta_crawler.devtools.replay import Case, file_response, iter_cases
+from vusta_crawler.extract.article import extract_article
 from vusta_crawler.extract.dates import parse_rfc3339
-from vusta_crawler.extract.page import ArticlePage
 
 ARTICLES = [c for c in iter_cases() if c.meta["kind"] == "article"]
 # ``summary`` is left out: a lead is "marked" by its class or a bold run, by definition.
@@ -36,7 +36,7 @@ def plain_output(case: Case) -> dict[str, Any]:
                 el.attrib.pop(name, None)
     body = etree.tostring(doc, encoding="utf-8", method="html")
     plain = file_response(body, case.meta["url"], "text/html; charset=utf-8")
-    return asdict(ArticlePage(plain, parse_rfc3339(case.meta["fetched_at"])).extract().item)
+    return asdict(extract_article(plain, parse_rfc3339(case.meta["fetched_at"])).item)
 
 
 @pytest.mark.parametrize("field", FIELDS)

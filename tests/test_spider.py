@@ -5,8 +5,9 @@ from __future__ import annotations
 from scrapy import Request
 from scrapy.utils.test import get_crawler
 
+from vusta_crawler import stats
 from vusta_crawler.crawl.spiders.vusta import VustaSpider
-from vusta_crawler.devtools.replay import FIXTURES_DIR, Case, replay
+from vusta_crawler.devtools.replay import FIXTURES_DIR, Case
 from vusta_crawler.items import ArticleItem
 
 
@@ -16,6 +17,10 @@ def make_spider() -> VustaSpider:
     return spider
 
 
+def callback(spider: VustaSpider, kind: str, name: str) -> list[object]:
+    return list(spider.parse_article(Case(FIXTURES_DIR / kind / name).response()))
+
+
 def test_date_problems_become_stats() -> None:
     spider = make_spider()
     for name, key in [
@@ -23,18 +28,19 @@ def test_date_problems_become_stats() -> None:
         ("future_date", "vusta/date/future_date"),
         ("impossible_date", "vusta/date/invalid_date"),
     ]:
-        item = replay(Case(FIXTURES_DIR / "article" / name), spider)
-        assert item["published"] is None and item["published_raw"], name
+        item = callback(spider, "article", name)[0]
+        assert isinstance(item, ArticleItem)
+        assert item.published is None and item.published_raw, name
         assert spider.crawler.stats.get_value(key) == 1, key
 
 
 def test_not_articles_are_counted_by_reason() -> None:
     spider = make_spider()
-    replay(Case(FIXTURES_DIR / "broken" / "widget_only_p66035"), spider)
-    replay(Case(FIXTURES_DIR / "listing" / "co_quan_tw_p4"), spider)
-    stats = spider.crawler.stats
-    assert stats.get_value("vusta/not_article/no_title") == 1
-    assert stats.get_value("vusta/not_article/not_article_url") == 1
+    assert callback(spider, "broken", "widget_only_p66035") == []
+    assert callback(spider, "listing", "co_quan_tw_p4") == []
+    counted = spider.crawler.stats
+    assert counted.get_value(stats.NOT_ARTICLE + "no_title") == 1
+    assert counted.get_value(stats.NOT_ARTICLE + "not_article_url") == 1
 
 
 def test_callback_yields_the_item_then_follows_its_link_lists() -> None:

@@ -15,8 +15,8 @@ from typing import Any
 from parsel import Selector
 
 from vusta_crawler.devtools.replay import FIXTURES_DIR, dump_json, file_response, iter_cases, replay
+from vusta_crawler.extract.article import NotAnArticle, extract_article
 from vusta_crawler.extract.dates import parse_rfc3339
-from vusta_crawler.extract.page import ArticlePage, NotAnArticle
 
 
 def page_url(body: bytes) -> str | None:
@@ -39,11 +39,11 @@ def parse_file(path: Path, url: str | None, fetched_at: datetime) -> dict[str, o
     if not url:
         return {"file": str(path), "error": "no_url", "reason": "give --url: the page names none"}
     try:
-        extraction = ArticlePage(file_response(body, url), fetched_at).extract()
+        extraction = extract_article(file_response(body, url), fetched_at)
     except NotAnArticle as error:
         return {"file": str(path), "error": "not_article", "reason": error.reason}
-    for _key, message in extraction.warnings:
-        print(f"warning: {path}: {message}", file=sys.stderr)
+    for warning in extraction.warnings:
+        print(f"warning: {path}: {warning.message}", file=sys.stderr)
     return asdict(extraction.item)
 
 

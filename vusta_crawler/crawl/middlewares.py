@@ -16,6 +16,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
+from vusta_crawler import stats
 from vusta_crawler.extract.urls import is_vusta_host
 
 
@@ -33,7 +34,7 @@ class HostGuardMiddleware:
         host = urlsplit(request.url).hostname or ""
         if not is_vusta_host(host):
             if self.stats is not None:
-                self.stats.inc_value("vusta/offsite_blocked")
+                self.stats.inc_value(stats.OFFSITE_BLOCKED)
             raise IgnoreRequest(f"not a VUSTA host: {request.url}")
 
 
@@ -70,5 +71,5 @@ class BackoffRetryMiddleware(RetryMiddleware):
             if slot is not None and slot.delay < delay:
                 slot.delay = delay
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value("vusta/backoff")
+            self.crawler.stats.inc_value(stats.BACKOFF)
         return delay

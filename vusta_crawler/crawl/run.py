@@ -12,6 +12,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from vusta_crawler import stats as keys
 from vusta_crawler.crawl.spiders.vusta import VustaSpider
 from vusta_crawler.store.archive import Archive
 
@@ -86,7 +87,7 @@ def summary(result: CrawlResult, archive: Archive) -> str:
     stats = result.stats
     lines = [f"Fetched {result.responses} pages."]
     outcomes = {
-        k: int(stats.get(f"vusta/archive/{k}", 0)) for k in ("new", "updated", "unchanged", "alias")
+        k: int(stats.get(keys.ARCHIVE + k, 0)) for k in ("new", "updated", "unchanged", "alias")
     }
     lines.append(
         "Articles this run: {new} new, {updated} updated, {unchanged} unchanged, "
@@ -95,9 +96,9 @@ def summary(result: CrawlResult, archive: Archive) -> str:
     grouped: dict[str, dict[str, int]] = defaultdict(dict)
     for key, value in sorted(stats.items()):
         for prefix, label in (
-            ("vusta/dropped/", "dropped"),
-            ("vusta/not_article/", "not an article"),
-            ("vusta/date/", "date not taken"),
+            (keys.DROPPED, "dropped"),
+            (keys.NOT_ARTICLE, "not an article"),
+            (keys.DATE, "date not taken"),
             ("downloader/response_status_count/", "HTTP errors"),
         ):
             if not key.startswith(prefix):
@@ -111,10 +112,8 @@ def summary(result: CrawlResult, archive: Archive) -> str:
             lines.append(f"{label[0].upper()}{label[1:]}: {details}.")
     if not grouped.get("dropped"):
         lines.append("Dropped: none.")
-    if stats.get("vusta/offsite_blocked"):
-        lines.append(
-            f"Requests off vusta.vn/en.vusta.vn refused: {stats['vusta/offsite_blocked']}."
-        )
+    if stats.get(keys.OFFSITE_BLOCKED):
+        lines.append(f"Requests off vusta.vn/en.vusta.vn refused: {stats[keys.OFFSITE_BLOCKED]}.")
     lines.append(
         f"Archive {archive.path}: {archive.count()} articles, "
         f"{archive.count('aliases')} alias URLs, {archive.count('revisions')} earlier revisions. "

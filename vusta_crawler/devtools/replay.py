@@ -66,30 +66,22 @@ class Case:
         )
 
 
-def replay(case: Case, spider: Any = None) -> dict[str, Any]:
-    """What the ``vusta`` spider's article callback makes of a case.
+def replay(case: Case) -> dict[str, Any]:
+    """What the ``vusta`` spider makes of a case (its article extraction, as in a crawl).
 
-    The item as a JSON-ready dict, or ``{"error": "not_article", "reason": <stat suffix>}`` when
-    the callback yields nothing (the reason is read from the crawl stats, as a run reports it).
+    The item as a JSON-ready dict, or ``{"error": "not_article", "reason": <reason>}`` when the
+    page holds no article.
     """
     from itemadapter import ItemAdapter
-    from scrapy.utils.test import get_crawler
 
     from vusta_crawler.crawl.spiders.vusta import VustaSpider
+    from vusta_crawler.extract.article import NotAnArticle
 
-    if spider is None:
-        spider = get_crawler(VustaSpider)._create_spider()
-    before = dict(spider.crawler.stats.get_stats())
-    items = [out for out in spider.parse_article(case.response()) if not isinstance(out, Request)]
-    if items:
-        return ItemAdapter(items[0]).asdict()
-    after = spider.crawler.stats.get_stats()
-    reasons = [
-        key.rsplit("/", 1)[1]
-        for key, value in after.items()
-        if key.startswith("vusta/not_article/") and value != before.get(key)
-    ]
-    return {"error": "not_article", "reason": reasons[0] if reasons else "unknown"}
+    try:
+        extraction = VustaSpider.read_article(case.response())
+    except NotAnArticle as error:
+        return {"error": "not_article", "reason": error.reason}
+    return ItemAdapter(extraction.item).asdict()
 
 
 def iter_cases(root: Path = FIXTURES_DIR) -> Iterator[Case]:

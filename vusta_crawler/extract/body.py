@@ -1,6 +1,6 @@
 """The article body: paragraphs in reading order, images with captions, the author line.
 
-:class:`BodyReader` walks the page's main text block (found by :class:`ArticlePage`) as a stream
+:class:`BodyReader` walks the page's main text block (an anchor of the page) as a stream
 of lines, split at ``<br>`` and block boundaries, images and captions, and sorts them: captions
 go to their image, junk lines (``tm-img-alt``, leaked file names), date, update and site-name
 lines, footers and labels are dropped, and a closing author line goes to the authors.
@@ -12,12 +12,12 @@ import copy
 import html
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 from vusta_crawler import patterns
 from vusta_crawler.extract import dates
+from vusta_crawler.extract.anchors import Anchors
 from vusta_crawler.extract.layout import (
     common_ancestor,
     is_bold,
@@ -40,9 +40,6 @@ from vusta_crawler.extract.text import (
 )
 from vusta_crawler.extract.urls import is_followable_href, vusta_https
 
-if TYPE_CHECKING:
-    from vusta_crawler.extract.page import ArticlePage
-
 _IMAGE_SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "src")
 _IMAGE_SKIP_RE = re.compile(
     r"logo|icon|spacer|blank\.gif|pixel|avatar|banner|/ads?/|print|email|mail\.|/back|share|"
@@ -61,27 +58,64 @@ class Image:
     caption: str | None = None
 
 
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of the body: its text, the block printing it, and whether it is the block's
+    only line (then its inline markup can go to ``body_html``)."""
+
+    text: str
+    block: etree._Element
+    whole: bool
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of the body walk: a line of text, an image, a caption or an author box."""
+
+    kind: str  # one of TEXT, IMAGE, CAPTION, AUTHOR
+    block: etree._Element
+    text: str = ""
+    image: Image | None = None
+
+
+TEXT, IMAGE, CAPTION, AUTHOR = "text", "img", "caption", "author"
+
+
 @dataclass
 class Body:
     """What the body walk found, in reading order."""
 
     paragraphs: list[str]
-    pieces: list[tuple[str, Any]]  # ("p", (text, block, whole)) or ("img", Image)
+    pieces: list[Paragraph | Image]
     images: list[Image]
     authors: list[str]
 
+    def paragraph_pieces(self) -> list[Paragraph]:
+        return [p for p in self.pieces if isinstance(p, Paragraph)]
+
+
+def read_body(anchors: Anchors) -> Body:
+    """Paragraphs, images with captions and the closing author line of the page's main block."""
+    return BodyReader(anchors).read()
+
+
+def body_html(anchors: Anchors, body: Body) -> str:
+    """The body as HTML fragments, links and images absolute (sanitized by the loader)."""
+    return BodyReader(anchors).html(body)
+
 
 class BodyReader:
-    """Reads the body of one :class:`ArticlePage`."""
+    """Reads the body of one page from its :class:`Anchors`."""
 
-    def __init__(self, page: ArticlePage) -> None:
-        self.page = page
-        self.layout = page.layout
+    def __init__(self, anchors: Anchors) -> None:
+        self.anchors = anchors
+        self.layout = anchors.layout
+        self.urljoin = anchors.doc.urljoin
 
     def skipped(self, el: etree._Element, container: etree._Element) -> bool:
-        if el is self.page.title_element:
+        if el is self.anchors.title_element:
             return True
-        if el is self.page.date_box and el is not container:
+        if el is self.anchors.date_box and el is not container:
             return True
         if self.layout.zone.get(el):
             return True
@@ -94,32 +128,35 @@ class BodyReader:
 
     def read(self) -> Body:
         """Paragraphs, images with captions and the closing author line, in reading order."""
-        container = self.page.main_block
+        container = self.anchors.main_block
         if container is None:
             return Body([], [], [], [])
         events = [e for lead in self._lead_figures(container) for e in self._events(lead, lead)]
         events += self._events(container)
-        pieces: list[tuple[str, Any]] = []
+        pieces: list[Paragraph | Image] = []
         images: list[Image] = []
         authors: list[str] = []
         last_image: Image | None = None
         last_caption = ""
         caption_open = False
-        date_raw = self.page.date_raw_folded()
+        date_raw = self.anchors.date_raw_folded()
         # with no title element, the title is printed as a line of the block: not body
-        title_line = fold(self.page.title() or "\0") if self.page.title_element is None else "\0"
-        for kind, value, block in events:
-            if kind == "img":
-                last_image = value
-                images.append(value)
-                pieces.append(("img", value))
+        title_line = (
+            fold(self.anchors.title or "\0") if self.anchors.title_element is None else "\0"
+        )
+        for event in events:
+            kind, block = event.kind, event.block
+            if event.image is not None:
+                last_image = event.image
+                images.append(last_image)
+                pieces.append(last_image)
                 caption_open = True
                 continue
-            if kind == "author":
-                if not dates.match_date_line(value):  # Plone's "documentByLine" is a date
-                    authors.append(value)
+            if kind == AUTHOR:
+                if not dates.match_date_line(event.text):  # Plone's "documentByLine" is a date
+                    authors.append(event.text)
                 continue
-            text = clean_text(value)
+            text = clean_text(event.text)
             if not text or patterns.JUNK_LINE_RE.match(text) or is_site_name(text):
                 continue
             if fold(text) in (date_raw, title_line) or dates.match_date_line(text) is not None:
@@ -132,7 +169,7 @@ class BodyReader:
                 continue
             if len(text) <= 160 and patterns.COLOPHON_RE.search(text):
                 continue  # copyright, address, contact lines of a footer inside the block
-            if kind == "caption" or (
+            if kind == CAPTION or (
                 caption_open
                 and last_image is not None
                 and self._caption_like(text, block, last_image)
@@ -140,28 +177,30 @@ class BodyReader:
                 if last_image is not None and last_image.caption is None:
                     last_image.caption = last_caption = text
                     continue
-                if kind == "caption" or text == last_caption:
+                if kind == CAPTION or text == last_caption:
                     continue  # a second caption, or the caption printed twice
             if text == last_caption:  # a caption printed twice
                 continue
             caption_open = False
             whole = len(block_lines(block)) == 1
-            pieces.append(("p", (text, block, whole)))
-        paragraphs = [p[0] for kind, p in pieces if kind == "p"]
+            pieces.append(Paragraph(text, block, whole))
+        paragraphs = [p.text for p in pieces if isinstance(p, Paragraph)]
         if not authors:
             authors = self._author_after(container)
         if not authors and paragraphs:
-            last_text, last_block, _ = next(p for kind, p in reversed(pieces) if kind == "p")
-            if looks_like_author(last_text, last_block):
-                authors.append(last_text)
-                pieces = [p for p in pieces if not (p[0] == "p" and p[1][0] == last_text)]
+            last = next(p for p in reversed(pieces) if isinstance(p, Paragraph))
+            if looks_like_author(last.text, last.block):
+                authors.append(last.text)
+                pieces = [
+                    p for p in pieces if not (isinstance(p, Paragraph) and p.text == last.text)
+                ]
                 paragraphs = paragraphs[:-1]
-        summary = self.page.summary_element
+        summary = self.anchors.lead
         if summary is not None and not is_inside(summary, container):
             text = clean_text(block_text(summary))
             if not paragraphs or paragraphs[0] != text:  # not when the body repeats it
                 paragraphs.insert(0, text)
-                pieces.insert(0, ("p", (text, summary, True)))
+                pieces.insert(0, Paragraph(text, summary, True))
         return Body(paragraphs, pieces, images, authors)
 
     def _author_after(self, container: etree._Element) -> list[str]:
@@ -173,7 +212,7 @@ class BodyReader:
             sibling = next(node.itersiblings(), None)
             while sibling is not None and not clean_text(block_text(sibling)):
                 sibling = next(sibling.itersiblings(), None)
-            if sibling is not None and not self.page.in_zone(sibling):
+            if sibling is not None and not self.anchors.in_zone(sibling):
                 text = clean_text(block_text(sibling))
                 if len(text) <= 100 and patterns.AUTHOR_PREFIX_RE.match(text):
                     return [text]  # only a labelled line: beside the body, chrome looks alike
@@ -185,7 +224,7 @@ class BodyReader:
         """Image boxes just before the main block (a lead photo set above the text)."""
         figures: list[etree._Element] = []
         for sibling in container.itersiblings(preceding=True):
-            if not isinstance(sibling.tag, str) or sibling is self.page.title_element:
+            if not isinstance(sibling.tag, str) or sibling is self.anchors.title_element:
                 break
             has_image = next(sibling.iter("img", "amp-img"), None) is not None
             if not has_image or self.layout.text_len.get(sibling, 0) > 300:
@@ -199,16 +238,16 @@ class BodyReader:
 
     def _events(
         self, container: etree._Element, walk_root: etree._Element | None = None
-    ) -> list[tuple[str, Any, etree._Element]]:
+    ) -> list[Event]:
         """The container's content as a stream: text lines, images, captions, author lines."""
-        events: list[tuple[str, Any, etree._Element]] = []
+        events: list[Event] = []
         line: list[str] = []
 
         def flush(block: etree._Element) -> None:
             text = "".join(line).strip()
             line.clear()
             if text:
-                events.append(("text", text, block))
+                events.append(Event(TEXT, block, text))
 
         def walk(node: etree._Element, block: etree._Element) -> None:
             if node.text:
@@ -229,7 +268,7 @@ class BodyReader:
                     image = self._image(child)
                     if image is not None:
                         flush(block)
-                        events.append(("img", image, block))
+                        events.append(Event(IMAGE, block, image=image))
                 elif tag not in BLOCK_TAGS and self._inline_figure(child, events):
                     pass  # a photo box floated inside the text: the paragraph goes on
                 elif tag == "figcaption" or (
@@ -237,10 +276,10 @@ class BodyReader:
                     and next(child.iter("img", "amp-img"), None) is None
                 ):
                     flush(block)
-                    events.append(("caption", block_text(child), child))
+                    events.append(Event(CAPTION, child, block_text(child)))
                 elif patterns.AUTHOR_HINT_RE.search(hint_of(child)):
                     # no flush: an author box floated inside a paragraph leaves it whole
-                    events.append(("author", block_text(child), child))
+                    events.append(Event(AUTHOR, child, block_text(child)))
                 elif tag in BLOCK_TAGS and self._is_link_row(child):
                     flush(block)  # a row of share/navigation links
                 elif tag == "tr" and is_data_row(child):
@@ -259,12 +298,12 @@ class BodyReader:
         root = container if walk_root is None else walk_root
         if tag_of(root) in ("img", "amp-img"):
             image = self._image(root)
-            return [("img", image, root)] if image is not None else []
+            return [Event(IMAGE, root, image=image)] if image is not None else []
         walk(root, root)
         flush(root)
         return events
 
-    def _inline_figure(self, node: etree._Element, events: list[Any]) -> bool:
+    def _inline_figure(self, node: etree._Element, events: list[Event]) -> bool:
         """An inline box of an image and a short caption (``<span style=float…><img><br>
         <em>Name</em></span>``): recorded as image and caption; False if ``node`` is no such box."""
         images = [i for i in node.iter("img", "amp-img")]
@@ -276,9 +315,9 @@ class BodyReader:
         image = self._image(images[0])
         if image is None:
             return False
-        events.append(("img", image, node))
+        events.append(Event(IMAGE, node, image=image))
         if caption:
-            events.append(("caption", caption, node))
+            events.append(Event(CAPTION, node, caption))
         return True
 
     def _is_link_row(self, block: etree._Element) -> bool:
@@ -303,7 +342,7 @@ class BodyReader:
         for size in (img.get("width"), img.get("height")):
             if size and size.isdigit() and int(size) < 50:
                 return None
-        url = self.page.urljoin(src.strip())
+        url = self.urljoin(src.strip())
         return Image(url, clean_text(img.get("alt")), img)
 
     def _caption_like(self, text: str, block: etree._Element, image: Image) -> bool:
@@ -333,23 +372,22 @@ class BodyReader:
     def html(self, body: Body) -> str:
         """The body as HTML fragments (sanitized by the loader), links and images absolute."""
         parts = []
-        for kind, value in body.pieces:
-            if kind == "img":
+        for piece in body.pieces:
+            if isinstance(piece, Image):
                 caption = (
-                    f"<figcaption>{html.escape(value.caption)}</figcaption>"
-                    if value.caption
+                    f"<figcaption>{html.escape(piece.caption)}</figcaption>"
+                    if piece.caption
                     else ""
                 )
                 parts.append(
-                    f'<figure><img src="{html.escape(vusta_https(value.url))}" '
-                    f'alt="{html.escape(value.alt)}">'
+                    f'<figure><img src="{html.escape(vusta_https(piece.url))}" '
+                    f'alt="{html.escape(piece.alt)}">'
                     f"{caption}</figure>"
                 )
                 continue
-            text, block, whole = value
-            tag = tag_of(block) if tag_of(block) in HEADING_TAGS else "p"
-            inner = self._inner_html(block) if whole else None
-            parts.append(f"<{tag}>{inner or html.escape(text)}</{tag}>")
+            tag = tag_of(piece.block) if tag_of(piece.block) in HEADING_TAGS else "p"
+            inner = self._inner_html(piece.block) if piece.whole else None
+            parts.append(f"<{tag}>{inner or html.escape(piece.text)}</{tag}>")
         return "\n".join(parts)
 
     def _inner_html(self, block: etree._Element) -> str | None:
@@ -362,7 +400,7 @@ class BodyReader:
         clone = copy.deepcopy(block)
         for a in clone.iter("a"):
             if a.get("href"):
-                a.set("href", vusta_https(self.page.urljoin(a.get("href").strip())))
+                a.set("href", vusta_https(self.urljoin(a.get("href").strip())))
         clone.tail = None
         inner = html.escape(clone.text or "")
         inner += "".join(

@@ -9,12 +9,13 @@ links are left out of summaries.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lxml import etree
 
 from vusta_crawler import patterns
 from vusta_crawler.extract import dates
+from vusta_crawler.extract.anchors import Anchors
 from vusta_crawler.extract.layout import is_inside
 from vusta_crawler.extract.text import (
     BLOCK_TAGS,
@@ -26,34 +27,40 @@ from vusta_crawler.extract.text import (
     tag_of,
 )
 
-if TYPE_CHECKING:
-    from vusta_crawler.extract.page import ArticlePage
+
+def read_links(anchors: Anchors, kind: str) -> list[dict[str, Any]]:
+    """The entries of the labelled ``kind`` blocks ("Xem thêm", "Tin mới"), in page order."""
+    entries: list[dict[str, Any]] = []
+    for block in anchors.layout.link_blocks:
+        if block.kind == kind:
+            entries.extend(link_entries(anchors, block.members))
+    return entries
 
 
-def link_entries(page: ArticlePage, members: list[etree._Element]) -> list[dict[str, Any]]:
+def link_entries(page: Anchors, members: list[etree._Element]) -> list[dict[str, Any]]:
     """Title and summary of each article linked from a block's members, in order."""
     links = page.article_links
-    anchors = [
+    found = [
         (a, target, member)
         for member in members
         for a in member.iter("a")
         if (target := links.get(a)) is not None
     ]
-    targets = {a: target for a, target, _ in anchors}
+    targets = {a: target for a, target, _ in found}
     entries = []
     seen: set[str] = set()
-    for index, (a, target, member) in enumerate(anchors):
+    for index, (a, target, member) in enumerate(found):
         if target in seen:
             continue
         seen.add(target)
         box = item_box(a, member, targets)
-        titled = [x for x, t, _ in anchors if t == target and block_text(x) and is_inside(x, box)]
+        titled = [x for x, t, _ in found if t == target and block_text(x) and is_inside(x, box)]
         in_heading = [x for x in titled if tag_of(x.getparent()) in HEADING_TAGS]
         title_el = (in_heading or titled or [None])[0]
         title = block_text(title_el) if title_el is not None else (a.get("title") or "")
         more = [
             x
-            for x, t, _ in anchors
+            for x, t, _ in found
             if t == target
             and x is not title_el
             and patterns.MORE_LINK_RE.match(clean_text(block_text(x)))
@@ -68,7 +75,7 @@ def link_entries(page: ArticlePage, members: list[etree._Element]) -> list[dict[
             summary = " ".join([*rest, summary])
         if not clean_text(summary) and (box is a or fold(block_text(box)) == fold(block_text(a))):
             # entries as runs of inline siblings: "<a>title</a><br>summary<br><a>…"
-            later = next((x for x, t, _ in anchors[index + 1 :] if t != target), None)
+            later = next((x for x, t, _ in found[index + 1 :] if t != target), None)
             summary = _text_following(a, members, later)
         summary = patterns.RELATIVE_DATE_RE.sub("", clean_text(summary)).strip()
         if fold(summary) == fold(title) or not any(c.isalnum() for c in summary):

@@ -1,6 +1,6 @@
 """The item loader: which pure normalizer applies to which field.
 
-Values come raw from :class:`~vusta_crawler.page.ArticlePage`; every rule lives in
+Values come raw from the field readers; every rule lives in
 :mod:`vusta_crawler.processors` or :mod:`vusta_crawler.dates` and is only *named* here.
 """
 

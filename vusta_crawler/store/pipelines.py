@@ -14,6 +14,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from vusta_crawler import stats
 from vusta_crawler.store.archive import Archive
 
 REQUIRED_FIELDS = ("url", "title", "body_text", "content_hash")
@@ -44,7 +45,7 @@ class ValidatePipeline:
             if not adapter.get(name):
                 reason = f"missing_{name}"
                 if self.stats is not None:
-                    self.stats.inc_value(f"vusta/dropped/{reason}")
+                    self.stats.inc_value(stats.DROPPED + reason)
                 raise ItemDropped(reason, str(adapter.get("url")))
         return item
 
@@ -79,5 +80,5 @@ class ArchivePipeline:
         outcome = self.archive.store(item)
         self.counts[outcome] += 1
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"vusta/archive/{outcome}")
+            self.crawler.stats.inc_value(stats.ARCHIVE + outcome)
         return item

@@ -2,7 +2,8 @@
 
 Navigation only: home pages, section listings and their ``?page=N`` pagination (until a page
 brings no new article link, ``max_pages`` or ``since``), article pages and their "Xem thêm" /
-"Tin mới" links, and the sitemaps named in robots.txt. Extraction is :class:`ArticlePage`'s.
+"Tin mới" links, and the sitemaps named in robots.txt. Extraction is
+:func:`~vusta_crawler.extract.article.extract_article`'s.
 
 Arguments (``-a name=value``): ``site`` (vi, en, all), ``sections`` (comma-separated paths such
 as ``tin-tuc,tin-tuc/co-quan-tw``), ``since`` (YYYY-MM-DD), ``max_pages`` (per section).
@@ -21,10 +22,10 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
-from vusta_crawler import patterns
+from vusta_crawler import patterns, stats
 from vusta_crawler.crawl.options import CrawlOptions
 from vusta_crawler.extract import dates
-from vusta_crawler.extract.page import ArticlePage, NotAnArticle
+from vusta_crawler.extract.article import Extraction, NotAnArticle, extract_article
 from vusta_crawler.extract.urls import canonical_url, fold_host, is_article_url, is_followable_href
 from vusta_crawler.items import ArticleItem
 
@@ -36,7 +37,7 @@ def fetched_at_of(response: Response) -> datetime:
 
 
 class VustaSpider(scrapy.Spider):
-    """Crawls VUSTA's news; article pages go through :class:`ArticlePage`."""
+    """Crawls VUSTA's news; article pages go through :func:`extract_article`."""
 
     name = "vusta"
     allowed_domains: ClassVar[list[str]] = list(patterns.HOSTS)
@@ -124,7 +125,7 @@ class VustaSpider(scrapy.Spider):
         if self.options.max_pages is not None and page >= self.options.max_pages:
             return
         if self._older_than_since(response):
-            self._count("vusta/listing/stopped_by_since")
+            self._count(stats.LISTING_STOPPED_BY_SINCE)
             return
         yield self.listing_request(host, section, page + 1)
 
@@ -159,7 +160,7 @@ class VustaSpider(scrapy.Spider):
         try:
             sitemap = Sitemap(body)
         except Exception:  # lxml's errors on a page that is no XML at all
-            self._count("vusta/sitemap/unreadable")
+            self._count(stats.SITEMAP_UNREADABLE)
             return
         locations = [canonical_url(entry.get("loc", "")) for entry in sitemap]
         urls = [u for u in locations if u]
@@ -174,21 +175,30 @@ class VustaSpider(scrapy.Spider):
         """Yield the page's article item and follow its "Xem thêm" / "Tin mới" links; or count
         and log why the page holds no article."""
         if not isinstance(response, TextResponse):
-            self._count("vusta/not_article/not_html")
+            self._count(stats.NOT_ARTICLE + "not_html")
             return
         try:
-            extraction = ArticlePage(response, fetched_at_of(response)).extract()
+            extraction = self.read_article(response)
         except NotAnArticle as error:
-            self._count(f"vusta/not_article/{error.reason}")
+            self._report(error.warnings, response.url)
+            self._count(stats.NOT_ARTICLE + error.reason)
             self.logger.info("No article at %s: %s", response.url, error)
             return
-        for key, message in extraction.warnings:
-            self._count(key)
-            self.logger.warning("%s at %s", message, response.url)
+        self._report(extraction.warnings, response.url)
         item: ArticleItem = extraction.item
         yield item
         links = [entry["url"] for entry in (item.related or []) + (item.latest or [])]
         yield from self.article_requests(links)
+
+    @staticmethod
+    def read_article(response: TextResponse) -> Extraction:
+        """The page's item and warnings (the extraction a crawl does); raises NotAnArticle."""
+        return extract_article(response, fetched_at_of(response))
+
+    def _report(self, warnings: list[stats.PageWarning], url: str) -> None:
+        for warning in warnings:
+            self._count(warning.key)
+            self.logger.warning("%s at %s", warning.message, url)
 
     def _count(self, key: str) -> None:
         if self.crawler is not None and self.crawler.stats is not None:

@@ -1,0 +1,149 @@
+"""The page as a document: decoded, cleaned of what is never text, parsed once, bounded.
+
+:func:`read_document` turns a response into a :class:`Document`: the lxml tree (script, style
+and similar elements removed), the ``<meta>`` values, the JSON-LD objects, the ``<title>`` text
+and the base URL that links resolve against. Hostile input has a defined outcome here: control
+characters and NULs are dropped before parsing (never turned into U+FFFD), an empty or
+whitespace-only page is an empty document, nesting deeper than :data:`MAX_DEPTH` is flattened
+(and reported), JSON-LD that is not JSON or nests without end is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+from scrapy.http import TextResponse
+
+from vusta_crawler import patterns, stats
+from vusta_crawler.extract.urls import is_vusta_host
+from vusta_crawler.stats import PageWarning
+
+MAX_DEPTH = 200
+"""Elements nested deeper than this are flattened into their ancestor at this depth (their
+text kept, their tags dropped): the readers walk the tree recursively, and no real page nests
+this deep."""
+
+# C0 controls (but tab, newline, carriage return), DEL and lone surrogates: never text.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_DEEP_XPATH = "/" + "/".join(["*"] * MAX_DEPTH)
+_PARSER = lxml.html.HTMLParser(
+    encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True
+)
+_ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "BlogPosting", "ReportageNews"})
+
+
+@dataclass
+class Document:
+    """One parsed page: tree, metadata, the URL it came from and the base links resolve against."""
+
+    url: str
+    base_url: str
+    root: etree._Element
+    meta: dict[str, str]
+    jsonld: list[dict[str, Any]]
+    head_title: str
+    warnings: list[PageWarning] = field(default_factory=list)
+    _joined: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def urljoin(self, href: str) -> str:
+        """``href`` made absolute against the base URL (memoized: links repeat)."""
+        joined = self._joined.get(href)
+        if joined is None:
+            joined = self._joined[href] = urljoin(self.base_url, href.strip())
+        return joined
+
+    def jsonld_articles(self) -> list[dict[str, Any]]:
+        """The JSON-LD objects that describe an article."""
+        return [item for item in self.jsonld if str(item.get("@type")) in _ARTICLE_TYPES]
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the page holds no text at all (empty, white space, comments only)."""
+        body = self.root.find("body")
+        return body is None or not "".join(body.itertext()).strip()
+
+
+def read_document(response: TextResponse) -> Document:
+    """Parse ``response`` once (its text as Scrapy decoded it: header, BOM or meta charset)."""
+    text = response.text
+    if _CONTROL_RE.search(text):
+        text = _CONTROL_RE.sub("", text)
+    root = parse_html(text)
+    warnings: list[PageWarning] = []
+    if _flatten_deep(root):
+        warnings.append(
+            PageWarning(stats.PAGE_FLATTENED, f"nesting deeper than {MAX_DEPTH} flattened")
+        )
+    meta = _read_meta(root)
+    jsonld = _read_jsonld(root)
+    head_title = root.findtext(".//title") or ""
+    base_url = _base_url(root, response.url)
+    etree.strip_elements(root, *patterns.SKIP_TAGS, with_tail=False)
+    return Document(response.url, base_url, root, meta, jsonld, head_title, warnings)
+
+
+def parse_html(text: str) -> etree._Element:
+    """The root ``<html>`` element of ``text``; an empty one for a page with no markup at all."""
+    data = text.encode("utf-8")
+    try:
+        return lxml.html.document_fromstring(data, parser=_PARSER)
+    except (etree.ParserError, ValueError):  # empty, white space or comments only
+        return lxml.html.document_fromstring(b"<html><body></body></html>", parser=_PARSER)
+
+
+def _flatten_deep(root: etree._Element) -> bool:
+    """Strip the tags below depth :data:`MAX_DEPTH` (keeping their text); True if any were."""
+    deep = root.xpath(_DEEP_XPATH)
+    for el in deep:
+        etree.strip_tags(el, "*")
+    return bool(deep)
+
+
+def _base_url(root: etree._Element, url: str) -> str:
+    """``<base href>`` when it points at one of VUSTA's hosts; the page's URL otherwise (a base
+    off the two hosts would turn every relative link into a link elsewhere)."""
+    base = root.find(".//base[@href]")
+    if base is None:
+        return url
+    href = urljoin(url, (base.get("href") or "").strip())
+    parts = urlsplit(href)
+    if parts.scheme in ("http", "https") and is_vusta_host(parts.hostname or ""):
+        return href
+    return url
+
+
+def _read_meta(root: etree._Element) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for el in root.iter("meta"):
+        key = el.get("property") or el.get("name") or el.get("itemprop")
+        content = el.get("content")
+        if key and content and key.lower() not in meta:
+            meta[key.lower()] = content
+    return meta
+
+
+def _read_jsonld(root: etree._Element) -> list[dict[str, Any]]:
+    """The JSON-LD objects of the page, ``@graph`` members included; unreadable blocks skipped."""
+    found: list[dict[str, Any]] = []
+    for script in root.iter("script"):
+        if "ld+json" not in (script.get("type") or ""):
+            continue
+        try:
+            data = json.loads(script.text or "", strict=False)
+        except (ValueError, RecursionError):  # not JSON, or nested beyond Python's stack
+            continue
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, dict):
+                found.append(item)
+                graph = item.get("@graph")
+                if isinstance(graph, list):
+                    stack.extend(graph)
+    return found

@@ -1,0 +1,45 @@
+"""The crawl's own stat keys (``vusta/...``), declared once; and the warning value extraction
+hands to whoever reports it.
+
+A run's summary groups the counted keys by their prefix, so every key below is either a
+constant or a prefix plus a named reason (``NOT_ARTICLE + "listing_page"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- extraction ----------------------------------------------------------------------------
+NOT_ARTICLE = "vusta/not_article/"
+"""+ reason: a fetched page that holds no article (``no_title``, ``listing_page``, …)."""
+
+DATE = "vusta/date/"
+"""+ problem: a printed date that was not taken (``weekday_mismatch``, ``future_date``, …)."""
+
+PAGE_FLATTENED = "vusta/page/deep_tree_flattened"
+"""A page nested deeper than extraction reads; its deepest elements were read as plain text."""
+
+LISTING_AT_ARTICLE_URL = "vusta/page/listing_at_article_url"
+"""A page under an article-shaped URL that reads as a section listing: no item (a warning,
+because a lost article is the worst outcome)."""
+
+# --- the crawl -----------------------------------------------------------------------------
+LISTING_STOPPED_BY_SINCE = "vusta/listing/stopped_by_since"
+SITEMAP_UNREADABLE = "vusta/sitemap/unreadable"
+OFFSITE_BLOCKED = "vusta/offsite_blocked"
+BACKOFF = "vusta/backoff"
+
+# --- storing -------------------------------------------------------------------------------
+DROPPED = "vusta/dropped/"
+"""+ reason: an item the validate pipeline dropped (``missing_title``, …)."""
+
+ARCHIVE = "vusta/archive/"
+"""+ outcome: what storing an item did (``new``, ``updated``, ``unchanged``, ``alias``)."""
+
+
+@dataclass(frozen=True)
+class PageWarning:
+    """Something noticed while reading a page: a stat key to count and a message to log."""
+
+    key: str
+    message: str
