@@ -80,8 +80,8 @@ class Anchors:
 def read_anchors(doc: Document, url: str, fetched_at: datetime) -> Anchors:
     """Find the page's anchors, each once, in the order they depend on each other."""
     fetched_at = fetched_at.astimezone(dates.VN_TZ)
-    layout = analyse(doc.root)
     links = read_article_links(doc, url)
+    layout = analyse(doc.root, links)
     main = find_main_block(layout)
     title_element = find_title_element(doc, layout, main)
     title = read_title(doc, title_element)
@@ -117,17 +117,20 @@ def read_article_links(doc: Document, own_url: str) -> dict[etree._Element, str]
 def find_main_block(layout: Layout) -> etree._Element | None:
     """The element holding the article's paragraphs: where their text is densest."""
     scores: dict[etree._Element, float] = {}
+    titled: dict[etree._Element, bool] = {}
     holders = [(leaf, layout.text_len[leaf], layout.link_len[leaf]) for leaf in layout.leaf_blocks]
     holders += [(el, size, links) for el, (size, links) in layout.mixed_blocks.items()]
     for holder, size, links in holders:
         if size < 25 or tag_of(holder) in ("h1", "a") or layout.zone_of(holder):
             continue
+        if layout.in_teaser(holder):
+            continue  # another article's summary, beside its title link
         if links > 0.5 * size:
             continue
         if size < 160 and _is_metadata_line(block_text(holder)):
             continue  # the site-name line, a date line: never the article's text
         weight = size * (0.1 if layout.is_hinted_noise(holder) else 1.0)
-        if is_teaser(holder):
+        if is_teaser(holder, titled):
             weight *= 0.25
         weight *= 1.0 + min(holder.text_content().count(",") + 1, 10) / 10
         if holder in layout.mixed_blocks or sum(1 for _ in holder.iter("br")) >= 2:
@@ -251,6 +254,8 @@ def find_date_line(
             element = element.getparent()
         if element is None or layout.zone_of(element) or _in_link(element, links):
             continue
+        if layout.in_teaser(element):
+            continue  # the date of another article's teaser
         owner = element
         while tag_of(owner) not in BLOCK_TAGS and owner.getparent() is not None:
             owner = owner.getparent()

@@ -15,7 +15,7 @@ from scrapy.http import TextResponse
 
 from vusta_crawler import stats
 from vusta_crawler.extract import fields
-from vusta_crawler.extract.anchors import read_anchors
+from vusta_crawler.extract.anchors import Anchors, read_anchors
 from vusta_crawler.extract.body import body_html, read_body
 from vusta_crawler.extract.document import read_document
 from vusta_crawler.extract.layout import LATEST, RELATED
@@ -27,6 +27,12 @@ from vusta_crawler.stats import PageWarning
 
 MIN_BODY_CHARS = 60
 """Less article text than this is no article (a broken page, a placeholder)."""
+
+LISTING_TEASERS = 4
+LISTING_MAX_OWN_TEXT = 200
+"""A page of at least LISTING_TEASERS teasers of other articles is a listing only when it has no
+article of its own: less text than MIN_BODY_CHARS outside them, or less than
+LISTING_MAX_OWN_TEXT and no date line. How many teasers surround an article never decides."""
 
 # Reasons of NotAnArticle (stat ``vusta/not_article/<reason>``, the ``parse`` error's reason).
 NO_URL = "no_url"
@@ -69,21 +75,17 @@ def extract_article(response: TextResponse, fetched_at: datetime) -> Extraction:
     anchors = read_anchors(doc, url, fetched_at)
     if not anchors.title:
         raise NotAnArticle(NO_TITLE, url, warnings)
-    if fields.looks_like_listing(anchors):
-        warnings.append(
-            PageWarning(
-                stats.LISTING_AT_ARTICLE_URL, "an article URL whose page reads as a listing"
-            )
-        )
-        raise NotAnArticle(LISTING_PAGE, url, warnings)
     body = read_body(anchors)
-    text = "\n\n".join(body.paragraphs)
-    if len(text) < MIN_BODY_CHARS:
-        raise NotAnArticle(NO_BODY, url, warnings)
+    own_text = len("\n\n".join(body.paragraphs))
     block = anchors.main_block
-    if block is not None and anchors.layout.is_hinted_noise(block) and len(text) < 300:
-        # the densest text is a footer's or a menu's: the page has none of its own
-        raise NotAnArticle(NO_BODY, f"{url}: only chrome text", warnings)
+    if block is not None and anchors.layout.is_hinted_noise(block) and own_text < 300:
+        own_text = 0  # the densest text left is a footer's or a menu's: not the page's own
+    reason = _no_article_reason(anchors, own_text)
+    if reason is not None:
+        if reason == LISTING_PAGE:
+            message = "an article URL, but the page is a list of teasers with no text of its own"
+            warnings.append(PageWarning(stats.LISTING_AT_ARTICLE_URL, message))
+        raise NotAnArticle(reason, url, warnings)
 
     loader = ArticleLoader()
     for name in ("url", "site", "article_id", "language"):
@@ -109,3 +111,16 @@ def extract_article(response: TextResponse, fetched_at: datetime) -> Extraction:
     loader.add_value("latest", read_links(anchors, LATEST))
     loader.add_value("fetched_at", anchors.fetched_at)
     return Extraction(loader.load_article(), warnings)
+
+
+def _no_article_reason(anchors: Anchors, own_text: int) -> str | None:
+    """Why the page holds no article (``listing_page``, ``no_body``), or None if it holds one.
+
+    Decided from the article itself (its own text outside teasers, its date line), not from
+    how many teasers surround it."""
+    teasers = len(anchors.layout.teasers)
+    if own_text < MIN_BODY_CHARS:
+        return LISTING_PAGE if teasers >= LISTING_TEASERS else NO_BODY
+    if teasers >= LISTING_TEASERS and own_text < LISTING_MAX_OWN_TEXT and not anchors.date_line:
+        return LISTING_PAGE
+    return None

@@ -117,7 +117,7 @@ class BodyReader:
             return True
         if el is self.anchors.date_box and el is not container:
             return True
-        if self.layout.zone.get(el):
+        if self.layout.zone.get(el) or el in self.layout.teasers:
             return True
         if el in self.layout.hinted and patterns.AUTHOR_HINT_RE.search(hint_of(el)) is None:
             return True

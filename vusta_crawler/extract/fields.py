@@ -1,5 +1,5 @@
 """Readers of the item's metadata fields from a page's anchors: publication time, section,
-lead, authors from markup or JSON-LD, and whether the page is a listing rather than an article.
+lead, and authors from markup or JSON-LD.
 
 Each reader takes :class:`~vusta_crawler.extract.anchors.Anchors` (and, for the lead, the body
 already read) and returns raw values for the loader; none looks for the anchors again.
@@ -14,7 +14,6 @@ from vusta_crawler.extract import dates
 from vusta_crawler.extract.anchors import Anchors
 from vusta_crawler.extract.body import Body, is_name_like
 from vusta_crawler.extract.layout import is_bold, trail_items
-from vusta_crawler.extract.linklists import item_box
 from vusta_crawler.extract.normalize import strip_author_label
 from vusta_crawler.extract.text import (
     HEADING_TAGS,
@@ -195,37 +194,3 @@ def structured_authors(anchors: Anchors) -> list[str]:
                 if isinstance(name, str) and name.strip() and not is_site_name(name):
                     names.append(name)
     return names
-
-
-# --- listing or article ----------------------------------------------------------------------
-
-
-def looks_like_listing(anchors: Anchors) -> bool:
-    """True when the text around the main block is a list of teasers: title link first,
-    then a summary, for four or more other articles (a section page)."""
-    block = anchors.main_block
-    if block is None:
-        return False
-    links = anchors.article_links
-    region = block
-    for _ in range(4):  # the nearest ancestor that lists four or more other articles
-        targets = {
-            a: target
-            for a in region.iter("a")
-            if (target := links.get(a)) is not None and not anchors.in_zone(a)
-        }
-        parent = region.getparent()
-        if len(set(targets.values())) >= 4 or parent is None:
-            break
-        region = parent
-    seen: set[str] = set()
-    teaser_text = 0
-    for a, target in targets.items():
-        if target in seen:
-            continue
-        box_text = fold(block_text(item_box(a, region, targets)))
-        link_text = fold(block_text(a))
-        if link_text and box_text.startswith(link_text) and len(box_text) > len(link_text) + 20:
-            seen.add(target)
-            teaser_text += len(box_text)
-    return len(seen) >= 4 and teaser_text >= 0.5 * anchors.layout.text_len.get(region, 1)

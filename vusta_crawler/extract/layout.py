@@ -58,6 +58,18 @@ class Layout:
     link_blocks: list[LinkBlock] = field(default_factory=list)
     zone: dict[etree._Element, str] = field(default_factory=dict)
     hinted: set[etree._Element] = field(default_factory=set)
+    # teasers of other articles (a title link first, then a short summary), outside labelled
+    # blocks: never the article's text, whether they sit beside it, below it or in a grid
+    teasers: set[etree._Element] = field(default_factory=set)
+
+    def in_teaser(self, el: etree._Element) -> bool:
+        """True when ``el`` lies in a teaser of another article."""
+        node: etree._Element | None = el
+        while node is not None:
+            if node in self.teasers:
+                return True
+            node = node.getparent()
+        return False
 
     def zone_of(self, el: etree._Element) -> str | None:
         """The kind of labelled block (related, latest, sidebar) ``el`` lies in, or None."""
@@ -79,8 +91,9 @@ class Layout:
         return False
 
 
-def analyse(root: etree._Element) -> Layout:
-    """Walk the page once (children before parents) and find its labelled link blocks."""
+def analyse(root: etree._Element, article_links: dict[etree._Element, str]) -> Layout:
+    """Walk the page once (children before parents) and find its labelled link blocks and the
+    teasers of other articles (``article_links``: each link to another article, its URL)."""
     layout = Layout(root)
     elements = list(root.iter(etree.Element))
     layout.order = order = {el: index for index, el in enumerate(elements)}
@@ -119,17 +132,65 @@ def analyse(root: etree._Element) -> Layout:
         elif own and tag in BLOCK_TAGS:
             leaves.append(el)
     leaves.reverse()
-    # Chrome never holds most of a page's text: a <form> or a "header-wrapper" around the
-    # whole page (ASP.NET wraps every page in a form) is no noise.
+    # Chrome never holds the article: a wrapper around most of the page's text is no noise,
+    # and neither is a <form> that holds paragraphs (ASP.NET wraps every page in a form; real
+    # forms hold labels and fields).
     page_text = max(text_len.get(root, 0), 1)
+    paragraphs = {leaf for leaf in leaves if text_len[leaf] - link_len[leaf] >= 150}
+
+    def is_chrome(el: etree._Element) -> bool:
+        if text_len[el] >= 0.6 * page_text:
+            return False
+        return el.tag != "form" or not any(p in paragraphs for p in el.iter(*BLOCK_TAGS))
+
     hinted = layout.hinted
     for el in root.xpath("//*[@class or @id]"):
-        if patterns.NOISE_HINT_RE.search(hint_of(el)) and text_len[el] < 0.6 * page_text:
+        if patterns.NOISE_HINT_RE.search(hint_of(el)) and is_chrome(el):
             hinted.add(el)
     for tag in patterns.NOISE_TAGS:
-        hinted.update(el for el in root.iter(tag) if text_len[el] < 0.6 * page_text)
+        hinted.update(el for el in root.iter(tag) if is_chrome(el))
     _find_link_blocks(layout)
+    _find_teasers(layout, article_links)
     return layout
+
+
+TEASER_MAX_SUMMARY = 600
+"""A teaser's text beyond its title link is at most this long (one or two sentences): a longer
+box that starts with a link is an article paragraph, not a teaser."""
+
+_MULTI = ""  # target_of: the element holds links to several articles
+
+
+def _find_teasers(layout: Layout, links: dict[etree._Element, str]) -> None:
+    """Teaser boxes: the largest element around a link to another article that holds no link
+    to a third one, and whose text is that link's title first, then a short summary."""
+    target_of: dict[etree._Element, str] = {}
+    for a, target in links.items():
+        for node in (a, *a.iterancestors()):
+            known = target_of.get(node)
+            if known is None:
+                target_of[node] = target
+            elif known != target:
+                for up in (node, *node.iterancestors()):
+                    if target_of.get(up) == _MULTI:
+                        break
+                    target_of[up] = _MULTI
+                break
+            else:
+                break
+    text_len = layout.text_len
+    for a, target in links.items():
+        box = a
+        parent = a.getparent()
+        while parent is not None and target_of.get(parent) == target:
+            box = parent
+            parent = box.getparent()
+        summary = text_len.get(box, 0) - text_len.get(a, 0)
+        if box is a or not 20 < summary <= TEASER_MAX_SUMMARY or box in layout.teasers:
+            continue
+        title = fold(block_text(a))
+        if title and 0 <= fold(block_text(box)).find(title) <= 30 and not layout.zone_of(box):
+            layout.teasers.add(box)
 
 
 def _heading_box(text_node: etree._ElementUnicodeResult) -> tuple[etree._Element | None, bool]:
@@ -256,18 +317,22 @@ def is_data_row(row: etree._Element) -> bool:
     )
 
 
-def is_teaser(leaf: etree._Element) -> bool:
-    """A summary beside a title link (a list item of another article), not article text."""
+def is_teaser(leaf: etree._Element, titled: dict[etree._Element, bool]) -> bool:
+    """A summary beside a title link (a list item of another article), not article text.
+
+    ``titled`` memoizes, per parent, whether a child is a title link (a linked text, or a
+    heading holding a link): asked for every leaf, the parent's children are read once."""
     parent = leaf.getparent()
     if parent is None or next(leaf.iter("a"), None) is not None:
         return False
-    for sibling in parent:
-        tag = tag_of(sibling)
-        if tag == "a" and block_text(sibling):
-            return True
-        if tag in HEADING_TAGS and next(sibling.iter("a"), None) is not None:
-            return True
-    return False
+    found = titled.get(parent)
+    if found is None:
+        found = titled[parent] = any(
+            (tag_of(sibling) == "a" and block_text(sibling))
+            or (tag_of(sibling) in HEADING_TAGS and next(sibling.iter("a"), None) is not None)
+            for sibling in parent
+        )
+    return found
 
 
 def trail_items(trail: etree._Element) -> list[str]:

@@ -41,31 +41,28 @@ def link_entries(page: Anchors, members: list[etree._Element]) -> list[dict[str,
     """Title and summary of each article linked from a block's members, in order."""
     links = page.article_links
     found = [
-        (a, target, member)
-        for member in members
-        for a in member.iter("a")
-        if (target := links.get(a)) is not None
+        (a, target) for member in members for a in member.iter("a") if (target := links.get(a))
     ]
-    targets = {a: target for a, target, _ in found}
+    member_of = {a: member for member in members for a in member.iter("a") if a in links}
+    targets = dict(found)
+    by_target: dict[str, list[etree._Element]] = {}
+    for a, target in found:
+        by_target.setdefault(target, []).append(a)
+    following: dict[etree._Element, str] | None = None
     entries = []
-    seen: set[str] = set()
-    for index, (a, target, member) in enumerate(found):
-        if target in seen:
-            continue
-        seen.add(target)
-        box = item_box(a, member, targets)
-        titled = [x for x, t, _ in found if t == target and block_text(x) and is_inside(x, box)]
+    for target, anchors in by_target.items():
+        a = anchors[0]
+        box = item_box(a, member_of[a], targets)
+        titled = [x for x in anchors if block_text(x) and is_inside(x, box)]
         in_heading = [x for x in titled if tag_of(x.getparent()) in HEADING_TAGS]
         title_el = (in_heading or titled or [None])[0]
         title = block_text(title_el) if title_el is not None else (a.get("title") or "")
         more = [
             x
-            for x, t, _ in found
-            if t == target
-            and x is not title_el
-            and patterns.MORE_LINK_RE.match(clean_text(block_text(x)))
+            for x in anchors
+            if x is not title_el and patterns.MORE_LINK_RE.match(clean_text(block_text(x)))
         ]
-        summary = _text_without(box, title_el, *more)
+        summary = _text_without(page, box, title_el, *more)
         if title_el is not None and len(block_lines(title_el)) > 1:
             # a whole card as one link: its heading (or first line) is the title
             heading = next(title_el.iter(*HEADING_TAGS), None)
@@ -75,8 +72,9 @@ def link_entries(page: Anchors, members: list[etree._Element]) -> list[dict[str,
             summary = " ".join([*rest, summary])
         if not clean_text(summary) and (box is a or fold(block_text(box)) == fold(block_text(a))):
             # entries as runs of inline siblings: "<a>title</a><br>summary<br><a>…"
-            later = next((x for x, t, _ in found[index + 1 :] if t != target), None)
-            summary = _text_following(a, members, later)
+            if following is None:
+                following = _texts_following(page, members, targets)
+            summary = following.get(a, "")
         summary = patterns.RELATIVE_DATE_RE.sub("", clean_text(summary)).strip()
         if fold(summary) == fold(title) or not any(c.isalnum() for c in summary):
             summary = ""
@@ -98,7 +96,7 @@ def item_box(
     return box
 
 
-def _text_without(box: etree._Element, *skip: etree._Element | None) -> str:
+def _text_without(page: Anchors, box: etree._Element, *skip: etree._Element | None) -> str:
     """The text of a list entry without its title link (and "read more" links) and dates."""
     parts: list[str] = []
 
@@ -106,7 +104,7 @@ def _text_without(box: etree._Element, *skip: etree._Element | None) -> str:
         if node.text:
             parts.append(node.text)
         for child in node:
-            if child not in skip and not _is_date_element(child):
+            if child not in skip and not _is_date_element(page, child):
                 walk(child)
             if tag_of(child) in BLOCK_TAGS or tag_of(child) == "br":
                 parts.append(" ")
@@ -118,10 +116,12 @@ def _text_without(box: etree._Element, *skip: etree._Element | None) -> str:
     return "".join(parts)
 
 
-def _is_date_element(el: etree._Element) -> bool:
+def _is_date_element(page: Anchors, el: etree._Element) -> bool:
     """A ``<time>``, or a short element printing only a date or a rank (beside a list entry)."""
     if tag_of(el) == "time":
         return True
+    if page.layout.text_len.get(el, 0) > 70:
+        return False  # too long for a date or a rank: not worth reading its text
     text = block_text(el).strip("()[] ")
     if text.isdigit() and len(text) <= 3:
         return True
@@ -130,33 +130,41 @@ def _is_date_element(el: etree._Element) -> bool:
     )
 
 
-def _text_following(
-    a: etree._Element, members: list[etree._Element], stop: etree._Element | None
-) -> str:
-    """Text after link ``a`` across a block's members, up to the next entry's link ``stop``;
-    other links ("Xem thêm »") and dates are left out."""
-    parts: list[str] = []
-    started = False
+def _texts_following(
+    page: Anchors, members: list[etree._Element], targets: dict[etree._Element, str]
+) -> dict[etree._Element, str]:
+    """For each entry's first link, the text after it across the block's members, up to the
+    next link to another article; other links ("Xem thêm »") and dates are left out.
+
+    One walk over the members for all entries (walking again for each would be quadratic)."""
+    texts: dict[etree._Element, list[str]] = {}
+    first_seen: set[str] = set()
+    active: list[str] | None = None  # the parts of the entry being read
+    active_target: str | None = None
     skipping: etree._Element | None = None
     for member in members:
         for event, node in etree.iterwalk(member, events=("start", "end")):
-            if node is stop and event == "start":
-                return "".join(parts)
-            if node is a and event == "end":
-                started = True
-                parts.append(node.tail or "")
+            target = targets.get(node)
+            if event == "start":
+                if target is not None and target != active_target:
+                    active, active_target, skipping = None, None, None  # the next entry
+                if active is None or skipping is not None:
+                    continue
+                if tag_of(node) == "a" or _is_date_element(page, node):
+                    skipping = node
+                else:
+                    active.append(" " + (node.text or ""))
                 continue
-            if not started:
+            if target is not None and target not in first_seen:
+                first_seen.add(target)
+                active = texts[node] = [node.tail or ""]
+                active_target, skipping = target, None
+            elif active is None:
                 continue
-            if skipping is not None:
-                if node is skipping and event == "end":
+            elif skipping is not None:
+                if node is skipping:
                     skipping = None
-                    parts.append(" " + (node.tail or ""))
-                continue
-            if event == "start" and (tag_of(node) == "a" or _is_date_element(node)):
-                skipping = node
-            elif event == "start":
-                parts.append(" " + (node.text or ""))
+                    active.append(" " + (node.tail or ""))
             else:
-                parts.append(" " + (node.tail or ""))
-    return "".join(parts)
+                active.append(" " + (node.tail or ""))
+    return {a: "".join(parts) for a, parts in texts.items()}
