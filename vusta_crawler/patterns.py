@@ -145,6 +145,9 @@ DATE_HINT_RE = re.compile(r"date|time|publish|posted|ngay|thoi-?gian", re.IGNORE
 AUTHOR_HINT_RE = re.compile(r"author|byline|tac-?gia|writer", re.IGNORECASE)
 """Class words of an author line."""
 
+COMMENT_HINT_RE = re.compile(r"comment|binh-?luan|y-?kien|reply|respond|discuss", re.IGNORECASE)
+"""Class words of a comment thread: its "comment-author" names a commenter, never an author."""
+
 BREADCRUMB_HINT_RE = re.compile(r"breadcrumb|duong-?dan|path", re.IGNORECASE)
 """Class words of the breadcrumb trail."""
 
@@ -162,6 +165,13 @@ NOT_AUTHOR_RE = re.compile(
     re.IGNORECASE,
 )
 """Short capitalized closing lines that are headings, not an author's name ("Article I")."""
+
+PLACE_LINE_RE = re.compile(
+    r"^(?:hà nội|ha noi|hanoi|tp\.? ?hồ chí minh|thành phố hồ chí minh|ho chi minh city|"
+    r"việt nam|viet ?nam|đà nẵng|da nang|hải phòng|hai phong)\s*(?:[,–—-]|$)",
+    re.IGNORECASE,
+)
+"""A closing line that starts with a place ("Hà Nội, 18 – 26/11/2020"): never an author."""
 
 RELATIVE_DATE_RE = re.compile(
     r"^(?:\d+\s*(?:giây|phút|giờ|ngày|tuần|tháng|năm|seconds?|minutes?|hours?|days?|weeks?|"

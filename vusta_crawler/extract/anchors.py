@@ -315,7 +315,7 @@ def find_lead(doc: Document, layout: Layout, main: etree._Element | None) -> etr
         hint = hint_of(el)
         if not (patterns.SUMMARY_HINT_RE.search(hint) or el.get("itemprop") == "description"):
             continue
-        if patterns.CAPTION_HINT_RE.search(hint) or layout.zone_of(el):
+        if patterns.CAPTION_HINT_RE.search(hint) or layout.zone_of(el) or layout.in_teaser(el):
             continue
         if layout.is_hinted_noise(el) or layout.order[el] > end:
             continue

@@ -354,7 +354,7 @@ class BodyReader:
         shared = common_ancestor(block, image.element)
         if (
             shared is not None
-            and len(text) <= 200
+            and (len(text) <= 200 or tag_of(shared) in ("table", "tbody"))
             and self.layout.text_len.get(shared, 0) - len(text) <= 20
         ):
             return True  # a box (figure, image table, div) of the image and this line alone
@@ -422,8 +422,10 @@ def looks_like_author(text: str, block: etree._Element) -> bool:
     words = text.replace("(", " ").split()
     if not 2 <= len(words) <= 10 or len(text) > 70 or text.endswith((".", "!", "?", ":", ";")):
         return False
-    if patterns.NOT_AUTHOR_RE.match(text):
+    if patterns.NOT_AUTHOR_RE.match(text) or patterns.PLACE_LINE_RE.match(text):
         return False
+    if any(c.isdigit() for c in text):
+        return False  # a date, a date range, a number: names carry none (credits are labelled)
     alpha = [w for w in words if w[0].isalpha()]
     capitalized = sum(1 for w in alpha if w[0].isupper())
     if not alpha or capitalized < 0.75 * len(alpha):

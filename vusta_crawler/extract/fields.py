@@ -171,21 +171,28 @@ def structured_authors(anchors: Anchors) -> list[str]:
     """Authors from a marked author element or JSON-LD, when no closing line names one."""
     names: list[str] = []
     for el in anchors.root.iter("div", "p", "span", "address"):
-        if (
-            patterns.AUTHOR_HINT_RE.search(hint_of(el))
+        hint = hint_of(el)
+        if not (
+            patterns.AUTHOR_HINT_RE.search(hint)
             or el.get("rel") == "author"
             or el.get("itemprop") == "author"
-        ) and not anchors.in_zone(el):
-            text = clean_text(block_text(el))
-            if (
-                text
-                and len(text) <= 80
-                and not is_site_name(text)
-                and not dates.match_date_line(text)
-                and is_name_like(strip_author_label(text))
-            ):
-                names.append(text)
-                break
+        ):
+            continue
+        if patterns.COMMENT_HINT_RE.search(hint) or anchors.in_zone(el):
+            continue  # a commenter
+        parent = el.getparent()
+        if parent is not None and anchors.layout.is_hinted_noise(parent):
+            continue  # inside a comment thread, a sidebar, a footer
+        text = clean_text(block_text(el))
+        if (
+            text
+            and len(text) <= 80
+            and not is_site_name(text)
+            and not dates.match_date_line(text)
+            and is_name_like(strip_author_label(text))
+        ):
+            names.append(text)
+            break
     if not names:
         for article in anchors.doc.jsonld_articles():
             authors = article.get("author") or []
