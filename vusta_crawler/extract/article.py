@@ -29,10 +29,9 @@ MIN_BODY_CHARS = 60
 """Less article text than this is no article (a broken page, a placeholder)."""
 
 LISTING_TEASERS = 4
-LISTING_MAX_OWN_TEXT = 200
-"""A page of at least LISTING_TEASERS teasers of other articles is a listing only when it has no
-article of its own: less text than MIN_BODY_CHARS outside them, or less than
-LISTING_MAX_OWN_TEXT and no date line. How many teasers surround an article never decides."""
+"""A page with less than MIN_BODY_CHARS of text of its own, beside this many teasers of other
+articles or more, is a listing. How many teasers surround an article never decides: a page
+with text of its own is an article."""
 
 # Reasons of NotAnArticle (stat ``vusta/not_article/<reason>``, the ``parse`` error's reason).
 NO_URL = "no_url"
@@ -114,13 +113,8 @@ def extract_article(response: TextResponse, fetched_at: datetime) -> Extraction:
 
 
 def _no_article_reason(anchors: Anchors, own_text: int) -> str | None:
-    """Why the page holds no article (``listing_page``, ``no_body``), or None if it holds one.
-
-    Decided from the article itself (its own text outside teasers, its date line), not from
-    how many teasers surround it."""
-    teasers = len(anchors.layout.teasers)
-    if own_text < MIN_BODY_CHARS:
-        return LISTING_PAGE if teasers >= LISTING_TEASERS else NO_BODY
-    if teasers >= LISTING_TEASERS and own_text < LISTING_MAX_OWN_TEXT and not anchors.date_line:
-        return LISTING_PAGE
-    return None
+    """Why the page holds no article (``listing_page``, ``no_body``), or None if it holds one:
+    decided from the page's own text outside teasers, not from how many teasers surround it."""
+    if own_text >= MIN_BODY_CHARS:
+        return None
+    return LISTING_PAGE if len(anchors.layout.teasers) >= LISTING_TEASERS else NO_BODY

@@ -191,6 +191,18 @@ def _find_teasers(layout: Layout, links: dict[etree._Element, str]) -> None:
         title = fold(block_text(a))
         if title and 0 <= fold(block_text(box)).find(title) <= 30 and not layout.zone_of(box):
             layout.teasers.add(box)
+    # the heading of a run of teasers ("More in this section"), whatever it says
+    for box in list(layout.teasers):
+        container: etree._Element | None = box
+        for _ in range(3):
+            if container is None:
+                break
+            heading = container.getprevious()
+            if heading is not None and 0 < text_len.get(heading, 0) <= 60:
+                if heading not in target_of:  # no link to an article: a heading, not an entry
+                    layout.teasers.add(heading)
+                break
+            container = container.getparent()
 
 
 def _heading_box(text_node: etree._ElementUnicodeResult) -> tuple[etree._Element | None, bool]:
