@@ -19,7 +19,14 @@ from lxml import etree
 from vusta_crawler import patterns
 from vusta_crawler.extract import dates
 from vusta_crawler.extract.document import Document
-from vusta_crawler.extract.layout import Layout, analyse, is_inside, is_teaser, label_kind
+from vusta_crawler.extract.layout import (
+    Layout,
+    analyse,
+    hint_matches,
+    is_inside,
+    is_teaser,
+    label_kind,
+)
 from vusta_crawler.extract.text import (
     BLOCK_TAGS,
     block_lines,
@@ -33,11 +40,7 @@ from vusta_crawler.extract.text import (
 from vusta_crawler.extract.urls import canonical_url, is_article_url, is_followable_href
 
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»]+\s+")
-_DATE_FRAGMENT_RE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}")
-_DATE_TEXTS_XPATH = etree.XPath(
-    "//body//text()[contains(., '/') or contains(., '-')]"
-    "[string-length(normalize-space(.)) > 7][string-length(normalize-space(.)) < 160]"
-)
+_DESCRIPTION_XPATH = etree.XPath("//*[@itemprop='description']")
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ def find_main_block(layout: Layout) -> etree._Element | None:
         weight = size * (0.1 if layout.is_hinted_noise(holder) else 1.0)
         if is_teaser(holder, titled):
             weight *= 0.25
-        weight *= 1.0 + min(holder.text_content().count(",") + 1, 10) / 10
+        weight *= 1.0 + min("".join(holder.itertext()).count(",") + 1, 10) / 10
         if holder in layout.mixed_blocks or sum(1 for _ in holder.iter("br")) >= 2:
             scores[holder] = scores.get(holder, 0.0) + weight  # it holds paragraphs itself
         parent = holder.getparent()
@@ -179,9 +182,12 @@ def find_title_element(
     for heading in root.iter("h2", "h3", "h4"):
         if fold(block_text(heading)) in named and not layout.zone_of(heading):
             return heading
+    # the layout's text length of a block printing a title is within a few spaces of its own
+    low = min((len(t) for t in named), default=0) // 2
+    high = 2 * max((len(t) for t in named), default=0) + 20
     for block in layout.leaf_blocks:  # a title printed in a plain <div> or <td>
         if (
-            layout.text_len[block] < 300
+            low <= layout.text_len[block] < min(300, high)
             and fold(block_text(block)) in named
             and not layout.zone_of(block)
             and tag_of(block) != "li"
@@ -246,12 +252,9 @@ def find_date_line(
     anchor = title_element if title_element is not None else main
     anchor_order = layout.order.get(anchor, 0) if anchor is not None else 0
     found: list[tuple[int, DateLine]] = []
-    for text in _DATE_TEXTS_XPATH(doc.root):
-        if _DATE_FRAGMENT_RE.search(text) is None:
-            continue
-        element = text.getparent()
-        if text.is_tail:
-            element = element.getparent()
+    for piece in layout.date_texts:
+        text = piece.text
+        element = piece.owner
         if element is None or layout.zone_of(element) or _in_link(element, links):
             continue
         if layout.in_teaser(element):
@@ -311,11 +314,19 @@ def find_date_box(
 def find_lead(doc: Document, layout: Layout, main: etree._Element | None) -> etree._Element | None:
     """The element the page marks as the lead (sapo), if any."""
     end = layout.order.get(main, 0) + 10**6 if main is not None else 0
-    for el in doc.root.iter(*BLOCK_TAGS):
-        hint = hint_of(el)
-        if not (patterns.SUMMARY_HINT_RE.search(hint) or el.get("itemprop") == "description"):
-            continue
-        if patterns.CAPTION_HINT_RE.search(hint) or layout.zone_of(el) or layout.in_teaser(el):
+    marked = [
+        el
+        for el, hint in layout.hints.items()
+        if el.tag in BLOCK_TAGS and hint_matches(patterns.SUMMARY_HINT_RE, hint)
+    ]
+    marked += [el for el in _DESCRIPTION_XPATH(doc.root) if el.tag in BLOCK_TAGS]
+    for el in sorted(set(marked), key=layout.order.__getitem__):
+        hint = layout.hints.get(el, "")
+        if (
+            hint_matches(patterns.CAPTION_HINT_RE, hint)
+            or layout.zone_of(el)
+            or layout.in_teaser(el)
+        ):
             continue
         if layout.is_hinted_noise(el) or layout.order[el] > end:
             continue

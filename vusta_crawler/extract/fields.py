@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 from vusta_crawler import patterns
 from vusta_crawler.extract import dates
 from vusta_crawler.extract.anchors import Anchors
 from vusta_crawler.extract.body import Body, is_name_like
-from vusta_crawler.extract.layout import is_bold, trail_items
+from vusta_crawler.extract.layout import hint_matches, is_bold, trail_items
 from vusta_crawler.extract.normalize import strip_author_label
 from vusta_crawler.extract.text import (
     HEADING_TAGS,
     block_text,
     clean_text,
     fold,
-    hint_of,
     is_site_name,
     tag_of,
 )
@@ -29,6 +30,14 @@ from vusta_crawler.extract.urls import url_language
 _DIGIT_RE = re.compile(r"\d")
 _SENTENCE_END_RE = re.compile(r"[.!?…]")
 _TRAIL_SEPARATOR_RE = re.compile(r"[›»>/→]")
+_TRAIL_TAGS = frozenset({"nav", "ol", "ul", "div", "p", "span"})
+_TRAIL_ATTRIBUTES_XPATH = etree.XPath("//*[@aria-label or @itemtype]")
+_DATE_TAGS = frozenset({"time", "span", "div", "p", "em", "small", "li"})
+_AUTHOR_TAGS = frozenset({"div", "p", "span", "address"})
+_AUTHOR_ATTRIBUTES_XPATH = etree.XPath(
+    "//*[self::div or self::p or self::span or self::address][@rel='author' or @itemprop='author']"
+)
+_HOME_LABEL_MAX = max(len(label) for label in patterns.HOME_LABELS) + 2
 
 # --- publication time -----------------------------------------------------------------------
 
@@ -67,10 +76,14 @@ def machine_date(anchors: Anchors) -> dates.DateResult | None:
 def hinted_date(anchors: Anchors) -> dates.DateResult | None:
     """An element whose class says it prints a date, read by the fast path or dateparser."""
     language = url_language(anchors.url)
-    for el in anchors.root.iter("time", "span", "div", "p", "em", "small", "li"):
-        is_time = tag_of(el) == "time"
-        if not is_time and not patterns.DATE_HINT_RE.search(hint_of(el)):
-            continue
+    layout = anchors.layout
+    marked = [
+        el
+        for el, hint in layout.hints.items()
+        if el.tag in _DATE_TAGS and hint_matches(patterns.DATE_HINT_RE, hint)
+    ]
+    marked += anchors.root.iter("time")
+    for el in sorted(set(marked), key=layout.order.__getitem__):
         text = clean_text(block_text(el))
         if not text or len(text) > 80 or anchors.in_zone(el) or not _DIGIT_RE.search(text):
             continue
@@ -110,18 +123,28 @@ def breadcrumb_trails(anchors: Anchors) -> list[list[str]]:
     """The names of the page's breadcrumb trails: marked ones, a short arrow-joined run of links
     starting at "Trang chủ", and JSON-LD ``BreadcrumbList``s."""
     root = anchors.root
+    layout = anchors.layout
     trails: list[list[str]] = []
-    for el in root.iter("nav", "ol", "ul", "div", "p", "span"):
-        if not (
-            patterns.BREADCRUMB_HINT_RE.search(hint_of(el))
-            or "breadcrumb" in (el.get("aria-label") or "").lower()
+    marked = [
+        el
+        for el, hint in layout.hints.items()
+        if el.tag in _TRAIL_TAGS and hint_matches(patterns.BREADCRUMB_HINT_RE, hint)
+    ]
+    marked += [
+        el
+        for el in _TRAIL_ATTRIBUTES_XPATH(root)
+        if el.tag in _TRAIL_TAGS
+        and (
+            "breadcrumb" in (el.get("aria-label") or "").lower()
             or "BreadcrumbList" in (el.get("itemtype") or "")
-        ):
-            continue
-        trails.append(trail_items(el))
-        break
+        )
+    ]
+    if marked:
+        trails.append(trail_items(min(marked, key=layout.order.__getitem__)))
     if not trails:
         for a in root.iter("a"):
+            if not 0 < layout.text_len.get(a, 0) <= _HOME_LABEL_MAX:
+                continue
             if fold(block_text(a)) not in patterns.HOME_LABELS:
                 continue
             parent = a.getparent()
@@ -170,14 +193,15 @@ def _bold_intro(body: Body) -> bool:
 def structured_authors(anchors: Anchors) -> list[str]:
     """Authors from a marked author element or JSON-LD, when no closing line names one."""
     names: list[str] = []
-    for el in anchors.root.iter("div", "p", "span", "address"):
-        hint = hint_of(el)
-        if not (
-            patterns.AUTHOR_HINT_RE.search(hint)
-            or el.get("rel") == "author"
-            or el.get("itemprop") == "author"
-        ):
-            continue
+    layout = anchors.layout
+    marked = [
+        el
+        for el, hint in layout.hints.items()
+        if el.tag in _AUTHOR_TAGS and hint_matches(patterns.AUTHOR_HINT_RE, hint)
+    ]
+    marked += [el for el in _AUTHOR_ATTRIBUTES_XPATH(anchors.root) if el.tag in _AUTHOR_TAGS]
+    for el in sorted(set(marked), key=layout.order.__getitem__):
+        hint = layout.hints.get(el, "")
         if patterns.COMMENT_HINT_RE.search(hint) or anchors.in_zone(el):
             continue  # a commenter
         parent = el.getparent()

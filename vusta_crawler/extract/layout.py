@@ -10,14 +10,28 @@ The page is walked twice per page (pre-order and post-order); everything else lo
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from vusta_crawler import patterns
-from vusta_crawler.extract.text import BLOCK_TAGS, HEADING_TAGS, block_text, fold, hint_of, tag_of
+from vusta_crawler.extract.text import BLOCK_TAGS, HEADING_TAGS, block_text, fold, tag_of
 
 RELATED, LATEST, SIDEBAR = "related", "latest", "sidebar"
+
+_BREAKS_XPATH = etree.XPath("br | */br")
+_DATE_FRAGMENT_RE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}")
+_LABEL_MAX_TEXT = 80
+"""More text than this (as the layout counts it) cannot be a label of 60 characters or less."""
+
+
+@functools.lru_cache(maxsize=16384)
+def hint_matches(pattern: re.Pattern[str], hint: str) -> bool:
+    """``pattern`` found in a class/id string; memoized, as pages and sites repeat their classes."""
+    return pattern.search(hint) is not None
+
 
 _LABEL_KINDS = {
     **{label: SIDEBAR for label in patterns.SIDEBAR_LABELS},
@@ -27,8 +41,11 @@ _LABEL_KINDS = {
 _LABEL_STRIP = " :：»›>…-–—|•·*#[]()"
 
 
+@functools.lru_cache(maxsize=8192)
 def label_kind(text: str) -> str | None:
-    """``related``, ``latest`` or ``sidebar`` when ``text`` is such a block's heading."""
+    """``related``, ``latest`` or ``sidebar`` when ``text`` is such a block's heading.
+
+    Memoized: a site prints the same menu and box headings on every page."""
     if len(text) > 60:
         return None
     return _LABEL_KINDS.get(fold(text).strip(_LABEL_STRIP))
@@ -58,6 +75,9 @@ class Layout:
     link_blocks: list[LinkBlock] = field(default_factory=list)
     zone: dict[etree._Element, str] = field(default_factory=dict)
     hinted: set[etree._Element] = field(default_factory=set)
+    hints: dict[etree._Element, str] = field(default_factory=dict)  # class and id words
+    label_texts: list[TextPiece] = field(default_factory=list)  # texts that read as labels
+    date_texts: list[TextPiece] = field(default_factory=list)  # in page order
     # teasers of other articles (a title link first, then a short summary), outside labelled
     # blocks: never the article's text, whether they sit beside it, below it or in a grid
     teasers: set[etree._Element] = field(default_factory=set)
@@ -91,27 +111,62 @@ class Layout:
         return False
 
 
+@dataclass(slots=True)
+class TextPiece:
+    """A run of text as lxml holds it: an element's ``text`` or, when ``is_tail``, the text that
+    follows ``element`` inside its parent."""
+
+    text: str
+    element: etree._Element
+    is_tail: bool
+
+    @property
+    def owner(self) -> etree._Element | None:
+        """The element the text is printed in."""
+        return self.element.getparent() if self.is_tail else self.element
+
+
 def analyse(root: etree._Element, article_links: dict[etree._Element, str]) -> Layout:
     """Walk the page once (children before parents) and find its labelled link blocks and the
-    teasers of other articles (``article_links``: each link to another article, its URL)."""
+    teasers of other articles (``article_links``: each link to another article, its URL).
+
+    The one walk measures every element's text and link text, finds the leaf blocks, reads each
+    class/id once, and keeps the short texts (label candidates) and the date-like ones."""
     layout = Layout(root)
     elements = list(root.iter(etree.Element))
     layout.order = order = {el: index for index, el in enumerate(elements)}
     text_len = layout.text_len
     link_len = layout.link_len
+    hints = layout.hints
     has_block: set[etree._Element] = set()
     leaves = layout.leaf_blocks
     mixed = layout.mixed_blocks
+    # (the order of the element printing it, the text, the element holding it, is it a tail)
+    labels: list[tuple[int, str, etree._Element, bool]] = []
+    dated: list[tuple[int, str, etree._Element, bool]] = []
     for el in reversed(elements):
+        index = order[el]
         text = el.text
-        own = inline = len(text.strip()) if text else 0
+        own = inline = 0
+        if text:
+            own = inline = size = len(text.strip())
+            if size < 45 and size and label_kind(text):
+                labels.append((index, text, el, False))
+            if size > 7 and _is_date_like(text):
+                dated.append((index, text, el, False))
         links = inline_links = 0
         block = False
         for child in el:
             if child not in order:
                 continue
             tail = child.tail
-            tail_len = len(tail.strip()) if tail else 0
+            tail_len = 0
+            if tail:
+                tail_len = len(tail.strip())
+                if tail_len < 45 and tail_len and label_kind(tail):
+                    labels.append((index, tail, child, True))
+                if tail_len > 7 and _is_date_like(tail):
+                    dated.append((index, tail, child, True))
             own += text_len[child] + tail_len
             links += link_len[child]
             if child.tag in BLOCK_TAGS:
@@ -124,13 +179,21 @@ def analyse(root: etree._Element, article_links: dict[etree._Element, str]) -> L
         tag = el.tag
         text_len[el] = own
         link_len[el] = own if tag == "a" else links
+        klass, ident = el.get("class"), el.get("id")
+        if klass or ident:
+            hints[el] = f"{klass or ''} {ident or ''}".strip()
         if block:
             has_block.add(el)
             # text and <br>s straight in the block, beside block children
-            if inline >= 25 and tag in BLOCK_TAGS and len(el.xpath("br | */br")) >= 2:
+            if inline >= 25 and tag in BLOCK_TAGS and len(_BREAKS_XPATH(el)) >= 2:
                 mixed[el] = (inline, inline_links)
         elif own and tag in BLOCK_TAGS:
             leaves.append(el)
+    # in page order of the element printing them (stable: an element's own in their order)
+    labels.reverse()
+    dated.reverse()
+    layout.label_texts = [TextPiece(*entry[1:]) for entry in sorted(labels, key=_first)]
+    layout.date_texts = [TextPiece(*entry[1:]) for entry in sorted(dated, key=_first)]
     leaves.reverse()
     # Chrome never holds the article: a wrapper around most of the page's text is no noise,
     # and neither is a <form> that holds paragraphs (ASP.NET wraps every page in a form; real
@@ -144,14 +207,24 @@ def analyse(root: etree._Element, article_links: dict[etree._Element, str]) -> L
         return el.tag != "form" or not any(p in paragraphs for p in el.iter(*BLOCK_TAGS))
 
     hinted = layout.hinted
-    for el in root.xpath("//*[@class or @id]"):
-        if patterns.NOISE_HINT_RE.search(hint_of(el)) and is_chrome(el):
+    for el, hint in hints.items():
+        if hint_matches(patterns.NOISE_HINT_RE, hint) and is_chrome(el):
             hinted.add(el)
-    for tag in patterns.NOISE_TAGS:
-        hinted.update(el for el in root.iter(tag) if is_chrome(el))
+    hinted.update(el for el in root.iter(*patterns.NOISE_TAGS) if is_chrome(el))
     _find_link_blocks(layout)
     _find_teasers(layout, article_links)
     return layout
+
+
+def _is_date_like(text: str) -> bool:
+    """A text that may be a date line: a date fragment, and a line's length."""
+    if "/" not in text and "-" not in text:
+        return False
+    return _DATE_FRAGMENT_RE.search(text) is not None and 7 < len(" ".join(text.split())) < 160
+
+
+def _first(entry: tuple[int, str, etree._Element, bool]) -> int:
+    return entry[0]
 
 
 TEASER_MAX_SUMMARY = 600
@@ -166,18 +239,18 @@ def _find_teasers(layout: Layout, links: dict[etree._Element, str]) -> None:
     to a third one, and whose text is that link's title first, then a short summary."""
     target_of: dict[etree._Element, str] = {}
     for a, target in links.items():
-        for node in (a, *a.iterancestors()):
+        node: etree._Element | None = a
+        while node is not None:  # up to where another article's link is known
             known = target_of.get(node)
-            if known is None:
-                target_of[node] = target
-            elif known != target:
-                for up in (node, *node.iterancestors()):
-                    if target_of.get(up) == _MULTI:
-                        break
-                    target_of[up] = _MULTI
+            if known == target:
                 break
-            else:
+            if known is not None:
+                while node is not None and target_of.get(node) != _MULTI:
+                    target_of[node] = _MULTI
+                    node = node.getparent()
                 break
+            target_of[node] = target
+            node = node.getparent()
     text_len = layout.text_len
     for a, target in links.items():
         box = a
@@ -188,8 +261,9 @@ def _find_teasers(layout: Layout, links: dict[etree._Element, str]) -> None:
         summary = text_len.get(box, 0) - text_len.get(a, 0)
         if box is a or not 20 < summary <= TEASER_MAX_SUMMARY or box in layout.teasers:
             continue
-        title = fold(block_text(a))
-        if title and 0 <= fold(block_text(box)).find(title) <= 30 and not layout.zone_of(box):
+        title = fold("".join(a.itertext()))
+        start = fold("".join(box.itertext())).find(title) if title else -1
+        if 0 <= start <= 30 and not layout.zone_of(box):
             layout.teasers.add(box)
     # the heading of a run of teasers ("More in this section"), whatever it says
     for box in list(layout.teasers):
@@ -205,48 +279,46 @@ def _find_teasers(layout: Layout, links: dict[etree._Element, str]) -> None:
             container = container.getparent()
 
 
-def _heading_box(text_node: etree._ElementUnicodeResult) -> tuple[etree._Element | None, bool]:
-    """The outermost element whose whole text is the label that ``text_node`` reads, and
-    whether the label is a link (a heading linking to its section, or a "see more" button)."""
-    el = text_node.getparent()
-    if el is not None and text_node.is_tail:  # "<span></span>Xem thêm": the parent reads it
-        el = el.getparent()
+def _heading_box(
+    piece: TextPiece, kind: str, text_len: dict[etree._Element, int]
+) -> tuple[etree._Element | None, bool]:
+    """The outermost element whose whole text is the label ``piece`` reads, and whether the
+    label is a link (a heading linking to its section, or a "see more" button)."""
+    el = piece.owner  # "<span></span>Xem thêm": the parent reads the tail
     if el is None:
         return None, False
-    kind = label_kind(text_node)
     linked = tag_of(el) == "a" or any(tag_of(up) == "a" for up in el.iterancestors())
-    if label_kind(block_text(el)) != kind:
+    if text_len.get(el, 0) > _LABEL_MAX_TEXT or label_kind(block_text(el)) != kind:
         return None, linked
     parent = el.getparent()
     while (
-        parent is not None and tag_of(parent) != "body" and label_kind(block_text(parent)) == kind
+        parent is not None
+        and tag_of(parent) != "body"
+        and text_len.get(parent, 0) <= _LABEL_MAX_TEXT
+        and label_kind(block_text(parent)) == kind
     ):
         el, parent = parent, parent.getparent()
     return el, linked
 
 
 def _find_link_blocks(layout: Layout) -> None:
-    candidates = layout.root.xpath(
-        "//body//text()[string-length(normalize-space(.)) > 1]"
-        "[string-length(normalize-space(.)) < 40]"
-    )
     boxes: list[tuple[etree._Element, str, bool]] = []
     soup: list[tuple[etree._Element, str]] = []  # labels printed as a bare line between <br>s
-    for text in candidates:
-        kind = label_kind(text)
+    for piece in layout.label_texts:
+        kind = label_kind(piece.text)
         if not kind:
             continue
-        box, linked = _heading_box(text)
+        box, linked = _heading_box(piece, kind, layout.text_len)
         if box is not None and all(box is not b for b, _, _ in boxes):
             boxes.append((box, kind, linked))
-        elif box is None and _is_own_line(text):
-            soup.append((text.getparent(), kind))
+        elif box is None and _is_own_line(piece):
+            soup.append((piece.element, kind))
     # A linked label is a heading only when article links follow it; otherwise it is a
     # "Xem thêm" button, and must not cut another block's list short.
-    box_set = {b for b, _, linked in boxes if not linked}
-    box_set |= {
+    box_set = _BoxSet({b for b, _, linked in boxes if not linked})
+    box_set.update(
         b for b, _, linked in boxes if linked and _has_content_links(_members_after(b, box_set))
-    }
+    )
     for box, kind, _linked in boxes:
         if box not in box_set:
             continue
@@ -257,7 +329,7 @@ def _find_link_blocks(layout: Layout) -> None:
             if _has_content_links(members) or tag_of(heading) == "body":
                 break
             parent = heading.getparent()
-            if parent is None or len(block_text(parent)) > 80:
+            if parent is None or layout.text_len.get(parent, 0) > 80:
                 break
             heading = parent
             members = _members_after(heading, box_set)
@@ -270,7 +342,7 @@ def _find_link_blocks(layout: Layout) -> None:
         # next label (or a labelled heading); ``mark`` itself (a <br>, a paragraph) is not
         members = []
         for sibling in mark.itersiblings():
-            if not isinstance(sibling.tag, str) or _contains_box(sibling, box_set):
+            if not isinstance(sibling.tag, str) or box_set.within(sibling):
                 break
             members.append(sibling)
             if sibling in soup_marks:
@@ -280,29 +352,33 @@ def _find_link_blocks(layout: Layout) -> None:
             layout.zone.setdefault(el, kind)
 
 
-def _is_own_line(text_node: etree._ElementUnicodeResult) -> bool:
+def _is_own_line(piece: TextPiece) -> bool:
     """A tail text that stands on a line of its own (``<br>Xem thêm<br>``), not inside a
     sentence: the element before it and the one after it break the line."""
-    before = text_node.getparent()
-    if before is None or not text_node.is_tail:
+    if not piece.is_tail:
         return False
+    before = piece.element
     after = before.getnext()
     breaks_before = tag_of(before) == "br" or tag_of(before) in BLOCK_TAGS
     breaks_after = after is None or tag_of(after) == "br" or tag_of(after) in BLOCK_TAGS
     return breaks_before and breaks_after
 
 
-def _contains_box(el: etree._Element, boxes: set[etree._Element]) -> bool:
-    return any(node in boxes for node in el.iter())
+class _BoxSet(set[etree._Element]):
+    """The labelled headings found, and which elements hold one (for "up to the next label")."""
+
+    def within(self, el: etree._Element) -> bool:
+        """True when ``el`` is or holds one of the headings."""
+        return any(box is el or el in box.iterancestors() for box in self)
 
 
-def _members_after(heading: etree._Element, boxes: set[etree._Element]) -> list[etree._Element]:
+def _members_after(heading: etree._Element, boxes: _BoxSet) -> list[etree._Element]:
     """The siblings after ``heading`` up to the next labelled heading."""
     members = []
     for sibling in heading.itersiblings():
         if not isinstance(sibling.tag, str):
             continue
-        if _contains_box(sibling, boxes):
+        if boxes.within(sibling):
             break
         members.append(sibling)
     return members

@@ -7,6 +7,7 @@ the one way texts are compared (labels, titles, captions).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -60,11 +61,13 @@ def ascii_fold(text: str) -> str:
 
 
 _SITE_NAMES = frozenset(ascii_fold(name) for name in patterns.SITE_NAMES)
+_SITE_NAME_MAX = 2 * max(len(name) for name in patterns.SITE_NAMES)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_site_name(text: str) -> bool:
     """True for the site-name line and the hosts: never a title, section or author."""
-    return ascii_fold(text) in _SITE_NAMES
+    return len(text) <= _SITE_NAME_MAX and ascii_fold(text) in _SITE_NAMES
 
 
 BLOCK_TAGS = frozenset({
@@ -76,6 +79,8 @@ BLOCK_TAGS = frozenset({
 """Elements that start a new line for a reader."""
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+_LINE_BREAKS = tuple(sorted(BLOCK_TAGS | {"br"}))
 
 
 def tag_of(el: etree._Element) -> str:
@@ -96,6 +101,9 @@ def block_text(el: etree._Element) -> str:
 
 def block_lines(el: etree._Element) -> list[str]:
     """The lines of ``el``, split at ``<br>`` and block boundaries; inline tags keep text glued."""
+    if len(el) == 0 or next(el.iterdescendants(*_LINE_BREAKS), None) is None:
+        text = "".join(el.itertext()).strip()  # one line: lxml reads it in one go
+        return [text] if text else []
     lines: list[str] = []
     current: list[str] = []
 
