@@ -42,6 +42,9 @@ def parse_file(path: Path, url: str | None, fetched_at: datetime) -> dict[str, o
         extraction = extract_article(file_response(body, url), fetched_at)
     except NotAnArticle as error:
         return {"file": str(path), "error": "not_article", "reason": error.reason}
+    except Exception as error:  # a bug met on one page must not stop the files after it
+        reason = f"{type(error).__name__}: {error}"
+        return {"file": str(path), "error": "extraction_failed", "reason": reason}
     for warning in extraction.warnings:
         print(f"warning: {path}: {warning.message}", file=sys.stderr)
     return asdict(extraction.item)

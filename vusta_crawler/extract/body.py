@@ -38,7 +38,7 @@ from vusta_crawler.extract.text import (
     is_site_name,
     tag_of,
 )
-from vusta_crawler.extract.urls import is_followable_href, vusta_https
+from vusta_crawler.extract.urls import is_followable_href, safe_url, vusta_https
 
 _IMAGE_SRC_ATTRS = ("data-src", "data-original", "data-lazy-src", "src")
 _IMAGE_SKIP_RE = re.compile(
@@ -380,7 +380,7 @@ class BodyReader:
                     else ""
                 )
                 parts.append(
-                    f'<figure><img src="{html.escape(vusta_https(piece.url))}" '
+                    f'<figure><img src="{html.escape(safe_url(vusta_https(piece.url)))}" '
                     f'alt="{html.escape(piece.alt)}">'
                     f"{caption}</figure>"
                 )
@@ -400,7 +400,7 @@ class BodyReader:
         clone = copy.deepcopy(block)
         for a in clone.iter("a"):
             if a.get("href"):
-                a.set("href", vusta_https(self.urljoin(a.get("href").strip())))
+                a.set("href", safe_url(vusta_https(self.urljoin(a.get("href").strip()))))
         clone.tail = None
         inner = html.escape(clone.text or "")
         inner += "".join(

@@ -30,7 +30,10 @@ this deep."""
 
 # C0 controls (but tab, newline, carriage return), DEL and lone surrogates: never text.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_DEEP_XPATH = "/" + "/".join(["*"] * MAX_DEPTH)
+_DEEP_XPATH = etree.XPath("/" + "/".join(["*"] * MAX_DEPTH))
+_BLOCK_WRAPPERS = frozenset({"div", "section", "article", "main", "center"})
+_WRAPPER_TAGS = _BLOCK_WRAPPERS | {"span", "font", "b", "i"}
+_WRAPPER_TAG_RE = re.compile(r"</?(div|section|article|main|center|span|font|b|i)\b[^>]*>", re.I)
 # lxml's own HTML parser, not lxml.html's: its elements need no Python class lookup, which
 # costs a call per element touched.
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
@@ -87,6 +90,9 @@ def read_document(response: TextResponse) -> Document:
         text = _CONTROL_RE.sub("", text)
     root = parse_html(text)
     warnings: list[PageWarning] = []
+    if _too_deep():  # libxml2 stops reading at 2,048 levels: read it again without wrappers
+        root = parse_html(_WRAPPER_TAG_RE.sub(_unwrap, text))
+        warnings.append(PageWarning(stats.PAGE_FLATTENED, "nesting beyond 2,048 levels unwrapped"))
     if _flatten_deep(root):
         warnings.append(
             PageWarning(stats.PAGE_FLATTENED, f"nesting deeper than {MAX_DEPTH} flattened")
@@ -110,12 +116,37 @@ def parse_html(text: str) -> etree._Element:
     return root
 
 
+def _too_deep() -> bool:
+    """True when the last parse stopped at libxml2's depth limit (and lost the rest)."""
+    return any("Excessive depth" in entry.message for entry in _PARSER.error_log)
+
+
+def _unwrap(found: re.Match[str]) -> str:
+    """A wrapper tag removed from the page's text: a space for a block, nothing inline."""
+    return " " if found.group(1).lower() in _BLOCK_WRAPPERS else ""
+
+
 def _flatten_deep(root: etree._Element) -> bool:
-    """Strip the tags below depth :data:`MAX_DEPTH` (keeping their text); True if any were."""
-    deep = root.xpath(_DEEP_XPATH)
-    for el in deep:
+    """Bound the tree's depth by :data:`MAX_DEPTH`; True if the page nested deeper.
+
+    First the wrappers go: elements with one child and no text of their own (a page of 5,000
+    nested ``<div>``s around its article keeps its paragraphs). What is still too deep is
+    flattened: the tags below the limit are stripped, their text kept."""
+    deep = _DEEP_XPATH(root)
+    if not deep:
+        return False
+    for el in list(root.iter()):
+        parent = el.getparent()
+        if parent is None or parent.tag in ("html", "body") or len(el) != 1:
+            continue
+        if (el.text or "").strip() or el.tag not in _WRAPPER_TAGS:
+            continue
+        child = el[0]
+        child.tail = (child.tail or "") + (el.tail or "")
+        parent.replace(el, child)
+    for el in _DEEP_XPATH(root):
         etree.strip_tags(el, "*")
-    return bool(deep)
+    return True
 
 
 def _base_url(root: etree._Element, url: str) -> str:

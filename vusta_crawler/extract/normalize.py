@@ -17,7 +17,7 @@ import nh3
 
 from vusta_crawler import patterns
 from vusta_crawler.extract.text import clean_text
-from vusta_crawler.extract.urls import canonical_url, vusta_https
+from vusta_crawler.extract.urls import canonical_url, safe_url, vusta_https
 
 
 def clean_paragraphs(paragraphs: Iterable[str]) -> str:
@@ -53,7 +53,10 @@ def clean_image(image: dict[str, Any]) -> dict[str, Any] | None:
     url = image.get("url")
     if not url or not urlsplit(url).scheme.startswith("http"):
         return None
-    return {"url": vusta_https(url), "caption": nonempty(clean_text(image.get("caption")))}
+    return {
+        "url": safe_url(vusta_https(url)),
+        "caption": nonempty(clean_text(image.get("caption"))),
+    }
 
 
 def unique_by_url(entries: Iterable[dict[str, Any] | None]) -> list[dict[str, Any]]:

@@ -97,3 +97,9 @@ def vusta_https(url: str) -> str:
     if parts.scheme not in ("http", "https") or not is_vusta_host(parts.hostname or ""):
         return url
     return urlunsplit(("https", fold_host(parts.hostname or ""), *parts[2:]))
+
+
+def safe_url(url: str) -> str:
+    """``url`` with what may not stand in a URL percent-encoded: spaces, quotes, brackets,
+    non-ASCII letters (``/a b/'x".jpg`` → ``/a%20b/%27x%22.jpg``); already-encoded parts kept."""
+    return safe_url_string(url).replace("'", "%27")
