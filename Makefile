@@ -4,16 +4,26 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint bench crawl demo site clean
+.PHONY: install test lint bench crawl demo site lock clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exactly the versions CI tested (requirements.lock, hashes checked), then the project itself.
+$(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (or: make PYTHON=python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench,dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+# Re-resolve the newest versions pyproject.toml allows into requirements.lock (then run make test).
+lock:
+	@test -x $(VENV)/tools/bin/uv || $(PYTHON) -m venv $(VENV)/tools
+	@test -x $(VENV)/tools/bin/uv || $(VENV)/tools/bin/pip install --quiet uv
+	$(VENV)/tools/bin/uv pip compile pyproject.toml --extra test --extra bench --extra dev \
+		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
+		-o requirements.lock
 
 test: install
 	$(BIN)/python -m pytest

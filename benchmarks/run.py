@@ -1,13 +1,17 @@
 """Speed, measured side by side in one run (``make bench``); writes benchmarks/results.json.
 
-- ``extract``: parse-and-load time per fixture article page (``ArticlePage(...).extract()``,
-  which includes HTML parsing and the item loader) against trafilatura's ``bare_extraction`` on
-  the same pages: with its defaults (``ratio``, the issue's measure) and asked for what our item
-  also holds, metadata, images, links and formatting (``ratio_full``). Rounds interleave them,
-  so machine noise hits all alike; the figure is the median round.
-- ``dates``: the date fast path (``dates.read_date_text``, no dateparser for known forms) against
-  ``dateparser.parse(text, languages=["vi"])`` on the fixtures' printed date texts;
+- ``extract``: on the full-size corpus (``vusta_crawler.devtools.fullsize``: every fixture
+  article in a full site's chrome, 40–60 KB a page), the time of our whole extraction (decoding
+  the bytes, parsing, the fully loaded item: ``extract_article``) against trafilatura's
+  ``bare_extraction(html, with_metadata=True)`` on the same pages, given the decoded text
+  (``ratio``, the target); the same on the small fixture pages (``ratio_small``, reported only);
+  the floors that bound the ratio (lxml parsing alone, the ItemLoader alone with finished
+  values); and where our time goes, stage by stage (``stages_ms``). Rounds interleave the
+  contenders, so machine noise hits all alike; each figure is the median round.
+- ``dates``: the date fast path (``dates.match_date_line`` and kin, no dateparser for the known
+  forms) against ``dateparser.parse(text, languages=["vi"])`` on the fixtures' printed date texts;
   ``fast_path_share`` is the share of those texts the fast path reads by itself.
+- ``export_memory``: peak memory of exports of 5,000 and 25,000 archived items.
 
 Absolute times depend on the machine; the ratios are the claim.
 """
@@ -20,16 +24,19 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vusta_crawler.devtools.replay import iter_cases  # noqa: E402
+from vusta_crawler.devtools.fullsize import build_corpus  # noqa: E402
+from vusta_crawler.devtools.replay import FIXTURES_DIR, file_response, iter_cases  # noqa: E402
 from vusta_crawler.extract import dates  # noqa: E402
 from vusta_crawler.extract.article import extract_article  # noqa: E402
 from vusta_crawler.extract.dates import parse_rfc3339  # noqa: E402
+from vusta_crawler.extract.loader import ArticleLoader  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 TARGETS = {"extract.ratio": 15.0, "dates.ratio": 300.0, "dates.fast_path_share": 1.0}
@@ -45,49 +52,141 @@ def median_round(rounds: int, work: Callable[[], None]) -> float:
     return statistics.median(timings)
 
 
-def bench_extract(rounds: int) -> dict[str, Any]:
+def _pages(kind: str) -> list[tuple[bytes, str, str | None, datetime]]:
+    """(body, url, content type, fetch time) of the full-size corpus or the fixture pages."""
+    if kind == "fullsize":
+        return [
+            (p.body, p.url, p.content_type, parse_rfc3339(p.fetched_at))
+            for p in build_corpus(FIXTURES_DIR)
+        ]
+    return [
+        ((c.path / "page.html").read_bytes(), c.meta["url"], c.meta.get("content_type"),
+         parse_rfc3339(c.meta["fetched_at"]))
+        for c in iter_cases()
+        if c.meta["kind"] == "article"
+    ]  # fmt: skip
+
+
+def _race(pages: list[tuple[bytes, str, str | None, datetime]], rounds: int) -> dict[str, Any]:
+    """Ours against trafilatura with metadata, interleaved round by round."""
     import trafilatura
 
-    cases = [c for c in iter_cases() if c.meta["kind"] == "article"]
-    pages = [(c.response(), parse_rfc3339(c.meta["fetched_at"])) for c in cases]
+    texts = [file_response(body, url, ctype).text for body, url, ctype, _ in pages]
 
     def ours() -> None:
-        for response, fetched_at in pages:
-            extract_article(response, fetched_at)
+        for body, url, ctype, fetched_at in pages:
+            extract_article(file_response(body, url, ctype), fetched_at)
 
     def theirs() -> None:
-        for response, _ in pages:
-            trafilatura.bare_extraction(response.text, url=response.url)
+        for text, (_, url, _, _) in zip(texts, pages, strict=True):
+            trafilatura.bare_extraction(text, url=url, with_metadata=True)
 
-    def theirs_in_full() -> None:
-        # what our item holds too: metadata (title, date, author), images, links, formatting
-        for response, _ in pages:
-            trafilatura.bare_extraction(
-                response.text,
-                url=response.url,
-                with_metadata=True,
-                include_images=True,
-                include_links=True,
-                include_formatting=True,
-            )
-
-    ours(), theirs(), theirs_in_full()  # warm-up: imports, caches
-    ours_times, theirs_times, full_times = [], [], []
-    for _ in range(rounds):  # interleaved, so all see the same machine
+    ours(), theirs()  # warm-up: imports, caches
+    ours_times, theirs_times = [], []
+    for _ in range(rounds):
         ours_times.append(median_round(1, ours))
         theirs_times.append(median_round(1, theirs))
-        full_times.append(median_round(1, theirs_in_full))
     ms = statistics.median(ours_times) / len(pages) * 1000
     trafilatura_ms = statistics.median(theirs_times) / len(pages) * 1000
-    full_ms = statistics.median(full_times) / len(pages) * 1000
     return {
         "pages": len(pages),
-        "rounds": rounds,
+        "bytes_median": int(statistics.median(len(p[0]) for p in pages)),
         "ms_per_page": round(ms, 3),
         "trafilatura_ms_per_page": round(trafilatura_ms, 3),
         "ratio": round(trafilatura_ms / ms, 1),
-        "trafilatura_full_ms_per_page": round(full_ms, 3),
-        "ratio_full": round(full_ms / ms, 1),
+    }
+
+
+def _floors(pages: list[tuple[bytes, str, str | None, datetime]], rounds: int) -> dict[str, Any]:
+    """What no extraction can go below: parsing alone, and loading finished values alone."""
+    from vusta_crawler.extract.document import parse_html
+
+    texts = [file_response(body, url, ctype).text for body, url, ctype, _ in pages]
+    items = [extract_article(file_response(*p[:3]), p[3]).item for p in pages]
+
+    def parse() -> None:
+        for text in texts:
+            parse_html(text)
+
+    def load() -> None:
+        for item in items:
+            loader = ArticleLoader()
+            for name in ("url", "site", "article_id", "language"):
+                loader.add_value(name, item.url)
+            for name in ("title", "section", "summary", "body_html"):
+                loader.add_value(name, getattr(item, name))
+            loader.add_value("body_text", (item.body_text or "").split("\n\n"))
+            for name in ("authors", "images", "related", "latest"):
+                loader.add_value(name, getattr(item, name))
+            loader.load_article()
+
+    parse(), load()
+    parse_s = statistics.median(median_round(1, parse) for _ in range(rounds))
+    load_s = statistics.median(median_round(1, load) for _ in range(rounds))
+    return {
+        "lxml_parse_ms": round(parse_s / len(pages) * 1000, 3),
+        "item_loader_ms": round(load_s / len(pages) * 1000, 3),
+    }
+
+
+def _stages(pages: list[tuple[bytes, str, str | None, datetime]]) -> dict[str, float]:
+    """Where our time goes: each step of ``extract_article`` timed on its own (best of 5)."""
+    from vusta_crawler.extract import anchors as A
+    from vusta_crawler.extract import body as B
+    from vusta_crawler.extract import fields as F
+    from vusta_crawler.extract import linklists
+    from vusta_crawler.extract.document import read_document
+    from vusta_crawler.extract.layout import analyse
+    from vusta_crawler.extract.urls import canonical_url
+
+    best: dict[str, float] = {}
+    for _ in range(5):
+        spent: dict[str, float] = {}
+
+        def timed(name: str, work: Callable[..., Any], *args: Any, spent: dict = spent) -> Any:
+            start = time.perf_counter()
+            value = work(*args)
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+            return value
+
+        for body, url, ctype, fetched_at in pages:
+            response = file_response(body, url, ctype)
+            own = canonical_url(response.url) or url
+            doc = timed("decode and parse", read_document, response)
+            links = timed("article links", A.read_article_links, doc, own)
+            layout = timed("layout pass", analyse, doc.root, links)
+            main = timed("main block", A.find_main_block, layout)
+            title_el = timed("title", A.find_title_element, doc, layout, main)
+            title = A.read_title(doc, title_el)
+            date = timed("date line", A.find_date_line, doc, layout, links, title_el, main,
+                         fetched_at.astimezone(dates.VN_TZ))  # fmt: skip
+            lead = timed("lead", A.find_lead, doc, layout, main)
+            box = A.find_date_box(layout, date, lead)
+            anchors = A.Anchors(own, fetched_at, doc, layout, links, main, title_el, title, date,
+                                lead, box)  # fmt: skip
+            body_ = timed("body", B.read_body, anchors)
+            timed("body html", B.body_html, anchors, body_)
+            timed("section", F.section, anchors)
+            timed("link lists", lambda a: (linklists.read_links(a, "related"),
+                                           linklists.read_links(a, "latest")), anchors)  # fmt: skip
+            timed("whole extraction", extract_article, file_response(body, url, ctype), fetched_at)
+        for name, seconds in spent.items():
+            best[name] = min(best.get(name, 1e9), seconds)
+    return {name: round(seconds / len(pages) * 1000, 3) for name, seconds in best.items()}
+
+
+def bench_extract(rounds: int) -> dict[str, Any]:
+    fullsize = _pages("fullsize")
+    small = _pages("fixtures")
+    race = _race(fullsize, rounds)
+    race_small = _race(small, rounds)
+    return {
+        **race,
+        "rounds": rounds,
+        "ratio_small": race_small["ratio"],
+        "small": race_small,
+        "floors": _floors(fullsize, rounds),
+        "stages_ms": _stages(fullsize),
     }
 
 

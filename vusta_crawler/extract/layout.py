@@ -22,6 +22,7 @@ from vusta_crawler.extract.text import BLOCK_TAGS, HEADING_TAGS, block_text, fol
 RELATED, LATEST, SIDEBAR = "related", "latest", "sidebar"
 
 _BREAKS_XPATH = etree.XPath("br | */br")
+_MULTI = ""  # target_of: the element holds links to several articles
 _DATE_FRAGMENT_RE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}")
 _LABEL_MAX_TEXT = 80
 """More text than this (as the layout counts it) cannot be a label of 60 characters or less."""
@@ -76,6 +77,8 @@ class Layout:
     zone: dict[etree._Element, str] = field(default_factory=dict)
     hinted: set[etree._Element] = field(default_factory=set)
     hints: dict[etree._Element, str] = field(default_factory=dict)  # class and id words
+    # the one article an element links to ("" when it links to several)
+    target_of: dict[etree._Element, str] = field(default_factory=dict)
     label_texts: list[TextPiece] = field(default_factory=list)  # texts that read as labels
     date_texts: list[TextPiece] = field(default_factory=list)  # in page order
     # teasers of other articles (a title link first, then a short summary), outside labelled
@@ -134,7 +137,7 @@ def analyse(root: etree._Element, article_links: dict[etree._Element, str]) -> L
     class/id once, and keeps the short texts (label candidates) and the date-like ones."""
     layout = Layout(root)
     elements = list(root.iter(etree.Element))
-    layout.order = order = {el: index for index, el in enumerate(elements)}
+    layout.order = {el: index for index, el in enumerate(elements)}
     text_len = layout.text_len
     link_len = layout.link_len
     hints = layout.hints
@@ -144,8 +147,9 @@ def analyse(root: etree._Element, article_links: dict[etree._Element, str]) -> L
     # (the order of the element printing it, the text, the element holding it, is it a tail)
     labels: list[tuple[int, str, etree._Element, bool]] = []
     dated: list[tuple[int, str, etree._Element, bool]] = []
-    for el in reversed(elements):
-        index = order[el]
+    target_of = layout.target_of
+    for index in range(len(elements) - 1, -1, -1):
+        el = elements[index]
         text = el.text
         own = inline = 0
         if text:
@@ -156,9 +160,11 @@ def analyse(root: etree._Element, article_links: dict[etree._Element, str]) -> L
                 dated.append((index, text, el, False))
         links = inline_links = 0
         block = False
+        target = article_links.get(el)
         for child in el:
-            if child not in order:
-                continue
+            child_tag = child.tag
+            if type(child_tag) is not str:
+                continue  # a comment or processing instruction the parser kept
             tail = child.tail
             tail_len = 0
             if tail:
@@ -167,18 +173,25 @@ def analyse(root: etree._Element, article_links: dict[etree._Element, str]) -> L
                     labels.append((index, tail, child, True))
                 if tail_len > 7 and _is_date_like(tail):
                     dated.append((index, tail, child, True))
-            own += text_len[child] + tail_len
-            links += link_len[child]
-            if child.tag in BLOCK_TAGS:
+            child_len = text_len[child]
+            child_links = link_len[child]
+            own += child_len + tail_len
+            links += child_links
+            if child_tag in BLOCK_TAGS:
                 block = True
                 inline += tail_len
             else:
-                inline += text_len[child] + tail_len
-                inline_links += link_len[child]
+                inline += child_len + tail_len
+                inline_links += child_links
                 block = block or child in has_block
+            child_target = target_of.get(child)
+            if child_target is not None and child_target != target:
+                target = child_target if target is None else _MULTI
         tag = el.tag
         text_len[el] = own
         link_len[el] = own if tag == "a" else links
+        if target is not None:
+            target_of[el] = target
         klass, ident = el.get("class"), el.get("id")
         if klass or ident:
             hints[el] = f"{klass or ''} {ident or ''}".strip()
@@ -231,26 +244,11 @@ TEASER_MAX_SUMMARY = 600
 """A teaser's text beyond its title link is at most this long (one or two sentences): a longer
 box that starts with a link is an article paragraph, not a teaser."""
 
-_MULTI = ""  # target_of: the element holds links to several articles
-
 
 def _find_teasers(layout: Layout, links: dict[etree._Element, str]) -> None:
     """Teaser boxes: the largest element around a link to another article that holds no link
     to a third one, and whose text is that link's title first, then a short summary."""
-    target_of: dict[etree._Element, str] = {}
-    for a, target in links.items():
-        node: etree._Element | None = a
-        while node is not None:  # up to where another article's link is known
-            known = target_of.get(node)
-            if known == target:
-                break
-            if known is not None:
-                while node is not None and target_of.get(node) != _MULTI:
-                    target_of[node] = _MULTI
-                    node = node.getparent()
-                break
-            target_of[node] = target
-            node = node.getparent()
+    target_of = layout.target_of
     text_len = layout.text_len
     for a, target in links.items():
         box = a
