@@ -101,7 +101,7 @@ def _floors(pages: list[tuple[bytes, str, str | None, datetime]], rounds: int) -
     """What no extraction can go below: parsing alone, and loading finished values alone."""
     from vusta_crawler.extract.document import parse_html
 
-    texts = [file_response(body, url, ctype).text for body, url, ctype, _ in pages]
+    texts = [file_response(body, url, ctype).text.encode() for body, url, ctype, _ in pages]
     items = [extract_article(file_response(*p[:3]), p[3]).item for p in pages]
 
     def parse() -> None:

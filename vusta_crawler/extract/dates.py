@@ -77,27 +77,38 @@ _WORD_FIRST = tuple((f, p) for f, p in patterns.DATE_LINE_PATTERNS if f not in p
 _WEEKDAYS = {**patterns.VI_WEEKDAYS, **patterns.EN_WEEKDAYS}
 
 
+def _slots(pattern: re.Pattern[str]) -> tuple[int, ...]:
+    """Where each part of a date line sits in ``pattern``'s groups (-1: the form has none)."""
+    index = pattern.groupindex
+    names = ("y", "m", "d", "H", "M", "S", "ampm", "tz", "tzm", "wd")
+    return tuple(index[name] - 1 if name in index else -1 for name in names)
+
+
+_SLOTS = {pattern: _slots(pattern) for _, pattern in patterns.DATE_LINE_PATTERNS}
+
+
 def _build(found: re.Match[str], form: str, fetched_at: datetime | None) -> DateResult:
     """Turn a matched date line into a checked DateResult (the per-page hot path: kept lean)."""
     raw = found[0].strip(" |-,")
-    names = found.re.groupindex
-    year, month, day, hour_text, minute = found.group("y", "m", "d", "H", "M")
-    hour = int(hour_text)
-    ampm = found["ampm"] if "ampm" in names else None
+    parts = found.groups()
+    y, m, d, hh, mm, ss, ampm_at, tz_at, tzm_at, wd_at = _SLOTS[found.re]
+    hour = int(parts[hh])
+    ampm = parts[ampm_at] if ampm_at >= 0 else None
     if ampm:
         if not 1 <= hour <= 12:
             return DateResult(raw, None, form, INVALID_DATE)
         hour = hour % 12 + (12 if ampm.upper() in ("CH", "PM") else 0)
-    zone = found["tz"] if "tz" in names else None
-    tz = VN_TZ if zone is None else _zone(zone, found["tzm"])
-    second = found["S"]
+    zone = parts[tz_at] if tz_at >= 0 else None
+    tz = VN_TZ if zone is None else _zone(zone, parts[tzm_at])
+    second = parts[ss]
     try:
         value = datetime(
-            int(year), int(month), int(day), hour, int(minute), int(second or 0), 0, tz
-        )
+            int(parts[y]), int(parts[m]), int(parts[d]), hour, int(parts[mm]),
+            int(second) if second else 0, 0, tz,
+        )  # fmt: skip
     except ValueError:
         return DateResult(raw, None, form, INVALID_DATE)
-    weekday = found["wd"] if "wd" in names else None
+    weekday = parts[wd_at] if wd_at >= 0 else None
     if weekday:
         expected = _weekday_number(weekday)
         if expected is not None and expected != value.weekday():

@@ -28,8 +28,9 @@ MAX_DEPTH = 200
 text kept, their tags dropped): the readers walk the tree recursively, and no real page nests
 this deep."""
 
-# C0 controls (but tab, newline, carriage return), DEL and lone surrogates: never text.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# C0 controls (but tab, newline, carriage return) and DEL: in UTF-8 these bytes are never part
+# of another character, so they can be deleted from the encoded page directly.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _DEEP_XPATH = etree.XPath("/" + "/".join(["*"] * MAX_DEPTH))
 _BLOCK_WRAPPERS = frozenset({"div", "section", "article", "main", "center"})
 _WRAPPER_TAGS = _BLOCK_WRAPPERS | {"span", "font", "b", "i"}
@@ -85,30 +86,47 @@ def _join(base: str, href: str) -> str:
 
 def read_document(response: TextResponse) -> Document:
     """Parse ``response`` once (its text as Scrapy decoded it: header, BOM or meta charset)."""
-    text = response.text
-    if _CONTROL_RE.search(text):
-        text = _CONTROL_RE.sub("", text)
-    root = parse_html(text)
+    data = clean_bytes(response.text)
+    root = parse_html(data)
     warnings: list[PageWarning] = []
     if _too_deep():  # libxml2 stops reading at 2,048 levels: read it again without wrappers
-        root = parse_html(_WRAPPER_TAG_RE.sub(_unwrap, text))
+        root = parse_html(_WRAPPER_TAG_RE.sub(_unwrap, data.decode("utf-8")).encode("utf-8"))
         warnings.append(PageWarning(stats.PAGE_FLATTENED, "nesting beyond 2,048 levels unwrapped"))
     if _flatten_deep(root):
         warnings.append(
             PageWarning(stats.PAGE_FLATTENED, f"nesting deeper than {MAX_DEPTH} flattened")
         )
-    meta = _read_meta(root)
-    jsonld = _read_jsonld(root)
-    head_title = root.findtext(".//title") or ""
-    base_url = _base_url(root, response.url)
+    meta: dict[str, str] = {}
+    jsonld: list[dict[str, Any]] = []
+    head_title: str | None = None
+    base: str | None = None
+    for el in root.iter("meta", "script", "title", "base"):  # one pass for what heads hold
+        tag = el.tag
+        if tag == "meta":
+            _read_meta(el, meta)
+        elif tag == "script":
+            if "ld+json" in (el.get("type") or ""):
+                jsonld.extend(_read_jsonld(el.text or ""))
+        elif tag == "title":
+            head_title = el.text if head_title is None else head_title
+        elif base is None and el.get("href"):
+            base = el.get("href")
+    base_url = _base_url(base, response.url)
     etree.strip_elements(root, *patterns.SKIP_TAGS, with_tail=False)
-    return Document(response.url, base_url, root, meta, jsonld, head_title, warnings)
+    return Document(response.url, base_url, root, meta, jsonld, head_title or "", warnings)
 
 
-def parse_html(text: str) -> etree._Element:
-    """The root ``<html>`` element of ``text``; an empty one for a page with no markup at all."""
+def clean_bytes(text: str) -> bytes:
+    """``text`` as UTF-8 without what is never text: lone surrogates (undecodable bytes) and C0
+    controls but tab, newline and carriage return, and DEL. Dropped, not turned into U+FFFD."""
+    return text.encode("utf-8", "ignore").translate(None, _CONTROL_BYTES)
+
+
+def parse_html(data: bytes) -> etree._Element:
+    """The root ``<html>`` element of the UTF-8 page ``data``; an empty one for a page with no
+    markup at all."""
     try:
-        root = etree.fromstring(text.encode("utf-8"), _PARSER)
+        root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError:
         root = None
     if root is None:  # empty, white space or comments only
@@ -149,45 +167,38 @@ def _flatten_deep(root: etree._Element) -> bool:
     return True
 
 
-def _base_url(root: etree._Element, url: str) -> str:
+def _base_url(base: str | None, url: str) -> str:
     """``<base href>`` when it points at one of VUSTA's hosts; the page's URL otherwise (a base
     off the two hosts would turn every relative link into a link elsewhere)."""
-    base = root.find(".//base[@href]")
-    if base is None:
+    if not base:
         return url
-    href = urljoin(url, (base.get("href") or "").strip())
+    href = urljoin(url, base.strip())
     parts = urlsplit(href)
     if parts.scheme in ("http", "https") and is_vusta_host(parts.hostname or ""):
         return href
     return url
 
 
-def _read_meta(root: etree._Element) -> dict[str, str]:
-    meta: dict[str, str] = {}
-    for el in root.iter("meta"):
-        key = el.get("property") or el.get("name") or el.get("itemprop")
-        content = el.get("content")
-        if key and content and key.lower() not in meta:
-            meta[key.lower()] = content
-    return meta
+def _read_meta(el: etree._Element, meta: dict[str, str]) -> None:
+    key = el.get("property") or el.get("name") or el.get("itemprop")
+    content = el.get("content")
+    if key and content and key.lower() not in meta:
+        meta[key.lower()] = content
 
 
-def _read_jsonld(root: etree._Element) -> list[dict[str, Any]]:
-    """The JSON-LD objects of the page, ``@graph`` members included; unreadable blocks skipped."""
+def _read_jsonld(text: str) -> list[dict[str, Any]]:
+    """The objects of one JSON-LD block, ``@graph`` members included; [] if it is unreadable."""
+    try:
+        data = json.loads(text, strict=False)
+    except (ValueError, RecursionError):  # not JSON, or nested beyond Python's stack
+        return []
     found: list[dict[str, Any]] = []
-    for script in root.iter("script"):
-        if "ld+json" not in (script.get("type") or ""):
-            continue
-        try:
-            data = json.loads(script.text or "", strict=False)
-        except (ValueError, RecursionError):  # not JSON, or nested beyond Python's stack
-            continue
-        stack = data if isinstance(data, list) else [data]
-        while stack:
-            item = stack.pop(0)
-            if isinstance(item, dict):
-                found.append(item)
-                graph = item.get("@graph")
-                if isinstance(graph, list):
-                    stack.extend(graph)
+    stack = data if isinstance(data, list) else [data]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, dict):
+            found.append(item)
+            graph = item.get("@graph")
+            if isinstance(graph, list):
+                stack.extend(graph)
     return found
