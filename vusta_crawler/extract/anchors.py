@@ -314,11 +314,7 @@ def find_date_box(
 def find_lead(doc: Document, layout: Layout, main: etree._Element | None) -> etree._Element | None:
     """The element the page marks as the lead (sapo), if any."""
     end = layout.order.get(main, 0) + 10**6 if main is not None else 0
-    marked = [
-        el
-        for el, hint in layout.hints.items()
-        if el.tag in BLOCK_TAGS and hint_matches(patterns.SUMMARY_HINT_RE, hint)
-    ]
+    marked = layout.marked(patterns.SUMMARY_HINT_RE, BLOCK_TAGS)
     marked += [el for el in _DESCRIPTION_XPATH(doc.root) if el.tag in BLOCK_TAGS]
     for el in sorted(set(marked), key=layout.order.__getitem__):
         hint = layout.hints.get(el, "")

@@ -15,7 +15,7 @@ from vusta_crawler import patterns
 from vusta_crawler.extract import dates
 from vusta_crawler.extract.anchors import Anchors
 from vusta_crawler.extract.body import Body, is_name_like
-from vusta_crawler.extract.layout import hint_matches, is_bold, trail_items
+from vusta_crawler.extract.layout import is_bold, trail_items
 from vusta_crawler.extract.normalize import strip_author_label
 from vusta_crawler.extract.text import (
     HEADING_TAGS,
@@ -77,11 +77,7 @@ def hinted_date(anchors: Anchors) -> dates.DateResult | None:
     """An element whose class says it prints a date, read by the fast path or dateparser."""
     language = url_language(anchors.url)
     layout = anchors.layout
-    marked = [
-        el
-        for el, hint in layout.hints.items()
-        if el.tag in _DATE_TAGS and hint_matches(patterns.DATE_HINT_RE, hint)
-    ]
+    marked = layout.marked(patterns.DATE_HINT_RE, _DATE_TAGS)
     marked += anchors.root.iter("time")
     for el in sorted(set(marked), key=layout.order.__getitem__):
         text = clean_text(block_text(el))
@@ -125,11 +121,7 @@ def breadcrumb_trails(anchors: Anchors) -> list[list[str]]:
     root = anchors.root
     layout = anchors.layout
     trails: list[list[str]] = []
-    marked = [
-        el
-        for el, hint in layout.hints.items()
-        if el.tag in _TRAIL_TAGS and hint_matches(patterns.BREADCRUMB_HINT_RE, hint)
-    ]
+    marked = layout.marked(patterns.BREADCRUMB_HINT_RE, _TRAIL_TAGS)
     marked += [
         el
         for el in _TRAIL_ATTRIBUTES_XPATH(root)
@@ -194,11 +186,7 @@ def structured_authors(anchors: Anchors) -> list[str]:
     """Authors from a marked author element or JSON-LD, when no closing line names one."""
     names: list[str] = []
     layout = anchors.layout
-    marked = [
-        el
-        for el, hint in layout.hints.items()
-        if el.tag in _AUTHOR_TAGS and hint_matches(patterns.AUTHOR_HINT_RE, hint)
-    ]
+    marked = layout.marked(patterns.AUTHOR_HINT_RE, _AUTHOR_TAGS)
     marked += [el for el in _AUTHOR_ATTRIBUTES_XPATH(anchors.root) if el.tag in _AUTHOR_TAGS]
     for el in sorted(set(marked), key=layout.order.__getitem__):
         hint = layout.hints.get(el, "")

@@ -85,6 +85,12 @@ class Layout:
     # blocks: never the article's text, whether they sit beside it, below it or in a grid
     teasers: set[etree._Element] = field(default_factory=set)
 
+    def marked(self, pattern: re.Pattern[str], tags: frozenset[str]) -> list[etree._Element]:
+        """The elements of ``tags`` whose class or id words match ``pattern``."""
+        return [
+            el for el, hint in self.hints.items() if el.tag in tags and hint_matches(pattern, hint)
+        ]
+
     def in_teaser(self, el: etree._Element) -> bool:
         """True when ``el`` lies in a teaser of another article."""
         node: etree._Element | None = el
