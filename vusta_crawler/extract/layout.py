@@ -93,31 +93,28 @@ class Layout:
 
     def in_teaser(self, el: etree._Element) -> bool:
         """True when ``el`` lies in a teaser of another article."""
-        node: etree._Element | None = el
-        while node is not None:
-            if node in self.teasers:
-                return True
-            node = node.getparent()
-        return False
+        return _up_to(el, self.teasers) is not None
 
     def zone_of(self, el: etree._Element) -> str | None:
         """The kind of labelled block (related, latest, sidebar) ``el`` lies in, or None."""
-        node: etree._Element | None = el
-        while node is not None:
-            kind = self.zone.get(node)
-            if kind:
-                return kind
-            node = node.getparent()
-        return None
+        found = _up_to(el, self.zone)
+        return self.zone[found] if found is not None else None
 
     def is_hinted_noise(self, el: etree._Element) -> bool:
         """True when ``el`` or an ancestor carries chrome-like class words (or is a nav…)."""
-        node: etree._Element | None = el
-        while node is not None:
-            if node in self.hinted:
-                return True
-            node = node.getparent()
-        return False
+        return _up_to(el, self.hinted) is not None
+
+
+def _up_to(
+    el: etree._Element, marks: set[etree._Element] | dict[etree._Element, str]
+) -> etree._Element | None:
+    """``el`` or its nearest ancestor that is one of ``marks``; None if none is."""
+    node: etree._Element | None = el
+    while node is not None:
+        if node in marks:
+            return node
+        node = node.getparent()
+    return None
 
 
 @dataclass(slots=True)
