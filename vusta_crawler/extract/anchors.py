@@ -40,7 +40,7 @@ from vusta_crawler.extract.text import (
 from vusta_crawler.extract.urls import canonical_url, is_article_url, is_followable_href
 
 _TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»]+\s+")
-_DESCRIPTION_XPATH = etree.XPath("//*[@itemprop='description']")
+_DESCRIPTION_XPATH = etree.XPath("//@itemprop[.='description']/..")
 
 
 @dataclass(frozen=True)

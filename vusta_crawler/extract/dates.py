@@ -69,29 +69,40 @@ def _line(text: str) -> str:
     return " ".join(text.split())
 
 
-# Date-line patterns by what the line starts with: a digit, or a word ("Thứ", "Posted at").
-_DIGIT_FIRST = tuple((f, p) for f, p in patterns.DATE_LINE_PATTERNS if f in patterns.DIGIT_FORMS)
-_WORD_FIRST = tuple((f, p) for f, p in patterns.DATE_LINE_PATTERNS if f not in patterns.DIGIT_FORMS)
-
-
 _WEEKDAYS = {**patterns.VI_WEEKDAYS, **patterns.EN_WEEKDAYS}
+_PARTS = ("y", "m", "d", "H", "M", "S", "ampm", "tz", "tzm", "wd")
 
 
-def _slots(pattern: re.Pattern[str]) -> tuple[int, ...]:
-    """Where each part of a date line sits in ``pattern``'s groups (-1: the form has none)."""
+class _Form(NamedTuple):
+    """A date-line form, and where each of :data:`_PARTS` sits in its groups (-1: none)."""
+
+    name: str
+    pattern: re.Pattern[str]
+    slots: tuple[int, ...]
+
+
+def _form(name: str, pattern: re.Pattern[str]) -> _Form:
     index = pattern.groupindex
-    names = ("y", "m", "d", "H", "M", "S", "ampm", "tz", "tzm", "wd")
-    return tuple(index[name] - 1 if name in index else -1 for name in names)
+    return _Form(name, pattern, tuple(index[p] - 1 if p in index else -1 for p in _PARTS))
 
 
-_SLOTS = {pattern: _slots(pattern) for _, pattern in patterns.DATE_LINE_PATTERNS}
+# Date-line forms by what the line starts with: a digit, or a word ("Thứ", "Posted at"). (The
+# slots travel with the pattern: looking them up by pattern would hash the compiled pattern.)
+_DIGIT_FIRST = tuple(
+    _form(f, p) for f, p in patterns.DATE_LINE_PATTERNS if f in patterns.DIGIT_FORMS
+)
+_WORD_FIRST = tuple(
+    _form(f, p) for f, p in patterns.DATE_LINE_PATTERNS if f not in patterns.DIGIT_FORMS
+)
 
 
-def _build(found: re.Match[str], form: str, fetched_at: datetime | None) -> DateResult:
+def _build(
+    found: re.Match[str], form: str, slots: tuple[int, ...], fetched_at: datetime | None
+) -> DateResult:
     """Turn a matched date line into a checked DateResult (the per-page hot path: kept lean)."""
     raw = found[0].strip(" |-,")
     parts = found.groups()
-    y, m, d, hh, mm, ss, ampm_at, tz_at, tzm_at, wd_at = _SLOTS[found.re]
+    y, m, d, hh, mm, ss, ampm_at, tz_at, tzm_at, wd_at = slots
     hour = int(parts[hh])
     ampm = parts[ampm_at] if ampm_at >= 0 else None
     if ampm:
@@ -165,10 +176,10 @@ def _match_line(line: str, fetched_at: datetime | None) -> DateResult | None:
         candidates = _WORD_FIRST
     else:
         return None
-    for form, pattern in candidates:
+    for form, pattern, slots in candidates:
         found = pattern.match(line)
         if found:
-            return _build(found, form, fetched_at)
+            return _build(found, form, slots, fetched_at)
     if patterns.DATE_ONLY_RE.match(line):
         return DateResult(line, form="date-only", problem=NO_TIME)
     return None

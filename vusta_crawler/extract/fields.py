@@ -31,12 +31,11 @@ _DIGIT_RE = re.compile(r"\d")
 _SENTENCE_END_RE = re.compile(r"[.!?…]")
 _TRAIL_SEPARATOR_RE = re.compile(r"[›»>/→]")
 _TRAIL_TAGS = frozenset({"nav", "ol", "ul", "div", "p", "span"})
-_TRAIL_ATTRIBUTES_XPATH = etree.XPath("//*[@aria-label or @itemtype]")
+# (attribute steps: libxml2 walks ``//@name`` several times faster than ``//*[@name]``)
+_TRAIL_ATTRIBUTES_XPATH = etree.XPath("//@aria-label/.. | //@itemtype/..")
 _DATE_TAGS = frozenset({"time", "span", "div", "p", "em", "small", "li"})
 _AUTHOR_TAGS = frozenset({"div", "p", "span", "address"})
-_AUTHOR_ATTRIBUTES_XPATH = etree.XPath(
-    "//*[self::div or self::p or self::span or self::address][@rel='author' or @itemprop='author']"
-)
+_AUTHOR_ATTRIBUTES_XPATH = etree.XPath("//@rel[.='author']/.. | //@itemprop[.='author']/..")
 _HOME_LABEL_MAX = max(len(label) for label in patterns.HOME_LABELS) + 2
 
 # --- publication time -----------------------------------------------------------------------

@@ -52,6 +52,16 @@ def label_kind(text: str) -> str | None:
     return _LABEL_KINDS.get(fold(text).strip(_LABEL_STRIP))
 
 
+class _AnyTag:
+    """Every tag: ``Layout.marked(pattern, ANY_TAG)``."""
+
+    def __contains__(self, tag: object) -> bool:
+        return True
+
+
+ANY_TAG = _AnyTag()
+
+
 @dataclass
 class LinkBlock:
     """A labelled block of links ("Xem thêm", "Tin mới", "Tin đọc nhiều"): heading and list."""
@@ -77,6 +87,9 @@ class Layout:
     zone: dict[etree._Element, str] = field(default_factory=dict)
     hinted: set[etree._Element] = field(default_factory=set)
     hints: dict[etree._Element, str] = field(default_factory=dict)  # class and id words
+    # the same, by hint: a page repeats its classes (every menu item, every teaser), so a
+    # pattern is tried once per distinct hint, not once per element
+    by_hint: dict[str, list[etree._Element]] = field(default_factory=dict)
     # the one article an element links to ("" when it links to several)
     target_of: dict[etree._Element, str] = field(default_factory=dict)
     label_texts: list[TextPiece] = field(default_factory=list)  # texts that read as labels
@@ -85,10 +98,16 @@ class Layout:
     # blocks: never the article's text, whether they sit beside it, below it or in a grid
     teasers: set[etree._Element] = field(default_factory=set)
 
-    def marked(self, pattern: re.Pattern[str], tags: frozenset[str]) -> list[etree._Element]:
-        """The elements of ``tags`` whose class or id words match ``pattern``."""
+    def marked(
+        self, pattern: re.Pattern[str], tags: frozenset[str] | _AnyTag
+    ) -> list[etree._Element]:
+        """The elements of ``tags`` whose class or id words match ``pattern``, in page order."""
         return [
-            el for el, hint in self.hints.items() if el.tag in tags and hint_matches(pattern, hint)
+            el
+            for hint, elements in self.by_hint.items()
+            if hint_matches(pattern, hint)
+            for el in elements
+            if el.tag in tags
         ]
 
     def in_teaser(self, el: etree._Element) -> bool:
@@ -222,10 +241,11 @@ def analyse(root: etree._Element, article_links: dict[etree._Element, str]) -> L
             return False
         return el.tag != "form" or not any(p in paragraphs for p in el.iter(*BLOCK_TAGS))
 
-    hinted = layout.hinted
+    by_hint = layout.by_hint
     for el, hint in hints.items():
-        if hint_matches(patterns.NOISE_HINT_RE, hint) and is_chrome(el):
-            hinted.add(el)
+        by_hint.setdefault(hint, []).append(el)
+    hinted = layout.hinted
+    hinted.update(el for el in layout.marked(patterns.NOISE_HINT_RE, ANY_TAG) if is_chrome(el))
     hinted.update(el for el in root.iter(*patterns.NOISE_TAGS) if is_chrome(el))
     _find_link_blocks(layout)
     _find_teasers(layout, article_links)
