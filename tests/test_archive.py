@@ -10,7 +10,17 @@ import pytest
 
 from vusta_crawler.devtools.replay import FIXTURES_DIR, Case
 from vusta_crawler.extract.normalize import content_hash
-from vusta_crawler.store.archive import ALIAS, NEW, UNCHANGED, UPDATED, Archive, ArchiveError
+from vusta_crawler.store.archive import (
+    ALIAS,
+    NEW,
+    UNCHANGED,
+    UPDATED,
+    Archive,
+    ArchiveError,
+    ArchiveWriteError,
+    RunRecord,
+    Validators,
+)
 from vusta_crawler.store.migrations import SCHEMA_VERSION
 
 
@@ -76,10 +86,10 @@ def test_migrations_upgrade_an_old_archive(tmp_path: Path) -> None:
     old.store(seed_item())
     old.close()
     with Archive(path) as archive:
-        assert archive.schema_version() == SCHEMA_VERSION == 3
+        assert archive.schema_version() == SCHEMA_VERSION == 4
         assert archive.count() == 1 and archive.count("runs") == 0
         versions = [row[0] for row in archive.db.execute("SELECT version FROM schema_migrations")]
-        assert versions == [1, 2, 3]
+        assert versions == [1, 2, 3, 4]
 
 
 def test_an_archive_from_a_newer_version_is_refused(tmp_path: Path) -> None:
@@ -119,3 +129,64 @@ def test_hostile_text_is_stored_as_text(tmp_path: Path) -> None:
         archive.store(item)
         assert archive.get(item["url"])["title"] == title  # type: ignore[index]
         assert archive.count() == 1
+
+
+def test_a_busy_database_fails_one_write_not_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("vusta_crawler.store.archive.BUSY_TIMEOUT_S", 0.05)
+    path = tmp_path / "busy.sqlite3"
+    with Archive(path, batch_size=1) as archive:
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # another writer holds the file
+        with pytest.raises(ArchiveWriteError, match="locked") as failed:
+            archive.store(seed_item())
+        assert failed.value.lost == 1
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        # the connection recovered: the same item is stored, and the next one too
+        assert archive.store(seed_item()) == NEW
+        assert archive.store(changed(seed_item(), "Sửa.")) == UPDATED
+    with Archive(path) as archive:
+        assert archive.count() == 1 and archive.count("revisions") == 1
+
+
+def test_a_failed_item_inside_a_batch_keeps_the_batch(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite3", batch_size=100) as archive:
+        archive.store(seed_item())
+        broken = dict(seed_item(), url="https://vusta.vn/khac-p1.html", article_id=1, title=None)
+        broken["content_hash"] = "x"
+        with pytest.raises(ArchiveWriteError, match="NOT NULL"):
+            archive.store(broken)
+        archive.commit()
+        assert archive.count() == 1, "the item stored before the failure is kept"
+
+
+def test_validators_and_crawl_state(tmp_path: Path) -> None:
+    item = seed_item()
+    with Archive(tmp_path / "a.sqlite3") as archive:
+        archive.store(item, Validators('"abc"', "Wed, 08 Dec 2021 09:00:00 GMT"))
+        state = archive.crawl_state(refresh_since=item["published"])
+        assert item["url"] in state and state.fetched[item["url"]] == item["fetched_at"]
+        assert state.recent == {item["url"]: Validators('"abc"', "Wed, 08 Dec 2021 09:00:00 GMT")}
+        assert archive.crawl_state(refresh_since="2099-01-01T00:00:00+07:00").recent == {}
+        later = dict(item, fetched_at="2026-12-01T00:00:00Z")
+        assert archive.store(later, Validators('"abd"', None)) == UNCHANGED
+        state = archive.crawl_state(refresh_since=None)
+        assert state.fetched[item["url"]] == "2026-12-01T00:00:00Z", "re-checked: fetch time"
+        assert state.recent == {}
+
+
+def test_a_run_row_is_written_then_completed(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite3") as archive:
+        archive.record_run(RunRecord("run1abc", "2026-12-01T00:00:00Z", "2026-12-01T00:01:00Z",
+                                     {NEW: 3}))  # fmt: skip
+        archive.record_run(
+            RunRecord("run1abc", "2026-12-01T00:00:00Z", "2026-12-01T00:02:00Z", {NEW: 3},
+                      status="ok", exit_code=0, report={"status": "ok"})
+        )  # fmt: skip
+        assert archive.count("runs") == 1
+        row = archive.run("run1")
+        assert row is not None and row["new"] == 3 and row["status"] == "ok"
+        assert row["finished_at"] == "2026-12-01T00:02:00Z" and row["exit_code"] == 0
+        assert archive.run("nope") is None

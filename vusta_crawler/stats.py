@@ -36,6 +36,12 @@ DROPPED = "vusta/dropped/"
 ARCHIVE = "vusta/archive/"
 """+ outcome: what storing an item did (``new``, ``updated``, ``unchanged``, ``alias``)."""
 
+ARCHIVE_WRITE_ERROR = "vusta/archive_write/items_lost"
+"""Items a failed archive write took with it (not archived; the next run fetches them again)."""
+
+ARCHIVE_WRITE_FAILURES = "vusta/archive_write/failures"
+"""Archive writes (an item, a batch's commit) that failed."""
+
 
 @dataclass(frozen=True)
 class PageWarning:

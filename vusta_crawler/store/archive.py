@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,8 +36,58 @@ JSON_FIELDS = frozenset({"authors", "images", "related", "latest"})
 NEW, UPDATED, UNCHANGED, ALIAS = "new", "updated", "unchanged", "alias"
 
 
+BUSY_TIMEOUT_S = 30.0
+"""How long a write waits for another connection (an export, a reader) to let go of the file."""
+
+
 class ArchiveError(Exception):
     """The archive file cannot be used (not SQLite, or from a newer vusta-crawler)."""
+
+
+class ArchiveWriteError(Exception):
+    """A write that failed (the database busy beyond the timeout, the disk full…); ``lost`` is
+    how many items it took with it. The archive stays usable: the failed transaction was
+    rolled back, and those items count as not archived (the next run fetches them again)."""
+
+    def __init__(self, message: str, lost: int = 1) -> None:
+        super().__init__(message)
+        self.lost = lost
+
+
+@dataclass(frozen=True)
+class Validators:
+    """An article page's HTTP validators, for conditional re-checks (If-None-Match /
+    If-Modified-Since)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class CrawlState:
+    """What the archive tells a run before it starts: every URL it holds (articles and aliases)
+    with its last fetch time, and the validators of the recent articles to re-check."""
+
+    fetched: dict[str, str] = field(default_factory=dict)
+    recent: dict[str, Validators] = field(default_factory=dict)
+
+    def __contains__(self, url: object) -> bool:
+        return url in self.fetched
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One crawl run as the ``runs`` table keeps it."""
+
+    run_id: str
+    started_at: str
+    finished_at: str
+    counts: dict[str, int]
+    status: str | None = None
+    finish_reason: str | None = None
+    duration: float | None = None
+    exit_code: int | None = None
+    report: dict[str, Any] | None = None
 
 
 def _now() -> str:
@@ -52,8 +102,9 @@ class Archive:
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(str(path), isolation_level=None)
+            self.db = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_S)
             self.db.row_factory = sqlite3.Row
+            self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA synchronous = NORMAL")
@@ -103,10 +154,29 @@ class Archive:
 
     # --- writing -----------------------------------------------------------------------------
 
-    def store(self, item: Any) -> str:
-        """Store one item; return ``new``, ``updated``, ``unchanged`` or ``alias``."""
+    def store(self, item: Any, validators: Validators | None = None) -> str:
+        """Store one item; return ``new``, ``updated``, ``unchanged`` or ``alias``.
+
+        Each item is its own savepoint inside the open batch: a failed write undoes that item
+        alone and raises :class:`ArchiveWriteError`; the batch and the connection go on."""
         data = asdict(item) if is_dataclass(item) and not isinstance(item, type) else dict(item)
-        self._begin()
+        try:
+            self._begin()
+            self.db.execute("SAVEPOINT item")
+        except sqlite3.Error as error:
+            self._rollback()
+            raise ArchiveWriteError(f"{self.path}: {error}", self._lost()) from error
+        try:
+            outcome = self._store(data, validators)
+        except sqlite3.Error as error:
+            self.db.execute("ROLLBACK TO item")
+            self.db.execute("RELEASE item")
+            raise ArchiveWriteError(f"{self.path}: {error}") from error
+        self.db.execute("RELEASE item")
+        self._tick()
+        return outcome
+
+    def _store(self, data: dict[str, Any], validators: Validators | None) -> str:
         match, key = self._match(data)
         if match is None:
             self._insert(data)
@@ -120,7 +190,14 @@ class Archive:
             outcome = UPDATED
         if match is not None and key not in (None, ("url",)):
             self._add_alias(data["url"], match, "+".join(key))
-        self._tick()
+        if validators is not None:
+            self.db.execute(
+                "UPDATE articles SET etag = ?, last_modified = ?, fetched_at = ? WHERE id = "
+                "COALESCE((SELECT id FROM articles WHERE url = ?), "
+                "(SELECT article FROM aliases WHERE url = ?))",
+                (validators.etag, validators.last_modified, data.get("fetched_at"),
+                 data["url"], data["url"]),
+            )  # fmt: skip
         return outcome
 
     def _match(self, data: dict[str, Any]) -> tuple[sqlite3.Row | None, tuple[str, ...] | None]:
@@ -201,31 +278,88 @@ class Archive:
         if self._pending >= self.batch_size:
             self.commit()
 
-    def commit(self) -> None:
-        """Commit the open batch."""
+    def _lost(self) -> int:
+        return self._pending + 1
+
+    def _rollback(self) -> None:
         if self.db.in_transaction:
-            self.db.execute("COMMIT")
+            self.db.execute("ROLLBACK")
         self._pending = 0
 
-    def record_run(self, started_at: str, counts: dict[str, int]) -> None:
-        """Remember one crawl run and its outcome counts."""
+    def commit(self) -> None:
+        """Commit the open batch; on failure roll it back and raise :class:`ArchiveWriteError`
+        (``lost``: the items of the batch)."""
+        if not self.db.in_transaction:
+            self._pending = 0
+            return
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error as error:
+            lost = self._pending
+            self._rollback()
+            raise ArchiveWriteError(f"{self.path}: commit failed: {error}", lost) from error
+        self._pending = 0
+
+    def record_run(self, run: RunRecord) -> None:
+        """Remember one crawl run: its outcome counts, and (when given) status and report.
+        Recording the same ``run_id`` again completes the row."""
         self.commit()
+        counts = run.counts
+        report = json.dumps(run.report, ensure_ascii=False) if run.report is not None else None
         self.db.execute(
-            "INSERT INTO runs (started_at, finished_at, new, updated, unchanged, aliases) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                started_at,
-                _now(),
-                counts.get(NEW, 0),
-                counts.get(UPDATED, 0),
-                counts.get(UNCHANGED, 0),
-                counts.get(ALIAS, 0),
-            ),
+            "INSERT INTO runs (run_id, started_at, finished_at, new, updated, unchanged, aliases,"
+            " status, finish_reason, duration, exit_code, report)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at,"
+            " status = excluded.status, finish_reason = excluded.finish_reason,"
+            " duration = excluded.duration, exit_code = excluded.exit_code,"
+            " report = excluded.report",
+            (run.run_id, run.started_at, run.finished_at, counts.get(NEW, 0),
+             counts.get(UPDATED, 0), counts.get(UNCHANGED, 0), counts.get(ALIAS, 0),
+             run.status, run.finish_reason, run.duration, run.exit_code, report),
+        )  # fmt: skip
+
+    def runs(self, limit: int = 20) -> list[sqlite3.Row]:
+        """The latest runs, newest first."""
+        return list(
+            self.db.execute(
+                "SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT ?", (limit,)
+            )
         )
 
+    def run(self, run_id: str) -> sqlite3.Row | None:
+        """One run by its id (or a unique prefix of it)."""
+        rows = list(
+            self.db.execute(
+                "SELECT * FROM runs WHERE substr(run_id, 1, ?) = ? LIMIT 2", (len(run_id), run_id)
+            )
+        )
+        return rows[0] if len(rows) == 1 else None
+
+    def crawl_state(self, refresh_since: str | None) -> CrawlState:
+        """Every archived URL with its fetch time, and the validators of the articles
+        published on or after ``refresh_since`` (RFC 3339), which a run re-checks."""
+        state = CrawlState()
+        for url, fetched_at in self.db.execute("SELECT url, fetched_at FROM articles"):
+            state.fetched[url] = fetched_at
+        for url, fetched_at in self.db.execute(
+            "SELECT aliases.url, articles.fetched_at FROM aliases "
+            "JOIN articles ON articles.id = aliases.article"
+        ):
+            state.fetched[url] = fetched_at
+        if refresh_since is not None:
+            rows = self.db.execute(
+                "SELECT url, etag, last_modified FROM articles WHERE published >= ?",
+                (refresh_since,),
+            )
+            state.recent = {url: Validators(etag, modified) for url, etag, modified in rows}
+        return state
+
     def close(self) -> None:
-        self.commit()
-        self.db.close()
+        try:
+            self.commit()
+        finally:
+            self.db.close()
 
     def __enter__(self) -> Archive:
         return self

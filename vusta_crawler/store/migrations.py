@@ -84,6 +84,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             ON articles ((published IS NULL), published DESC, id DESC);
         """,
     ),
+    Migration(
+        4,
+        "HTTP validators of each article (conditional re-checks); a run's id, status and report",
+        """
+        ALTER TABLE articles ADD COLUMN etag TEXT;
+        ALTER TABLE articles ADD COLUMN last_modified TEXT;
+        ALTER TABLE runs ADD COLUMN run_id TEXT;
+        ALTER TABLE runs ADD COLUMN status TEXT;
+        ALTER TABLE runs ADD COLUMN finish_reason TEXT;
+        ALTER TABLE runs ADD COLUMN duration REAL;
+        ALTER TABLE runs ADD COLUMN exit_code INTEGER;
+        ALTER TABLE runs ADD COLUMN report TEXT;
+        CREATE UNIQUE INDEX runs_run_id ON runs (run_id)
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

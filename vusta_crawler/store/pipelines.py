@@ -5,6 +5,8 @@ https://docs.scrapy.org/en/latest/topics/item-pipeline.html
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +17,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from vusta_crawler import stats
-from vusta_crawler.store.archive import Archive
+from vusta_crawler.store.archive import Archive, ArchiveWriteError, RunRecord, Validators
+
+logger = logging.getLogger(__name__)
+
+WRITE_ERROR = "write_error"
+"""The drop reason of an item the archive failed to write."""
 
 REQUIRED_FIELDS = ("url", "title", "body_text", "content_hash")
 """An item missing one of these is dropped (stat ``vusta/dropped/missing_<field>``)."""
@@ -51,12 +58,18 @@ class ValidatePipeline:
 
 
 class ArchivePipeline:
-    """Stores items in the SQLite archive (setting ``VUSTA_DB``); counts outcomes."""
+    """Stores items in the SQLite archive (setting ``VUSTA_DB``); counts outcomes.
+
+    The HTTP validators of an item's page come from the spider (``spider.validators``, by URL).
+    A failed write is counted (``vusta/archive/write_error``, one per item lost) and the item
+    dropped as ``write_error``; the run goes on. The run's row in ``runs`` is written at close
+    (``VUSTA_RUN_ID``; the command line completes it with the run's status and report)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.path = crawler.settings.get("VUSTA_DB", "data/vusta.sqlite3")
         self.batch_size = crawler.settings.getint("VUSTA_DB_BATCH", 100)
+        self.run_id = crawler.settings.get("VUSTA_RUN_ID") or uuid.uuid4().hex[:12]
         self.counts: Counter[str] = Counter()
         self.archive: Archive | None = None
         self.started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -69,16 +82,41 @@ class ArchivePipeline:
         self.archive = Archive(self.path, batch_size=self.batch_size)
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        if self.archive is not None:
-            self.archive.record_run(self.started_at, dict(self.counts))
+        if self.archive is None:
+            return
+        try:
+            self.archive.commit()
+        except ArchiveWriteError as error:
+            self._write_failed(error)
+        finished = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            self.archive.record_run(
+                RunRecord(self.run_id, self.started_at, finished, dict(self.counts))
+            )
             self.archive.close()
+        except Exception as error:  # sqlite3 errors: the run's row is lost, not the articles
+            self._write_failed(ArchiveWriteError(f"recording the run: {error}", lost=0))
 
     def process_item(self, item: Any) -> Any:
         if self.archive is None:
             self.open_spider()
         assert self.archive is not None
-        outcome = self.archive.store(item)
+        url = ItemAdapter(item).get("url")
+        known: dict[str, Validators] = getattr(self.crawler.spider, "validators", {})
+        try:
+            outcome = self.archive.store(item, known.pop(url, None))
+        except ArchiveWriteError as error:
+            self._write_failed(error)
+            raise ItemDropped(WRITE_ERROR, str(url)) from error
         self.counts[outcome] += 1
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(stats.ARCHIVE + outcome)
+        self._inc(stats.ARCHIVE + outcome)
         return item
+
+    def _write_failed(self, error: ArchiveWriteError) -> None:
+        logger.error("Archive write failed (%d item(s) not archived): %s", error.lost, error)
+        self._inc(stats.ARCHIVE_WRITE_ERROR, error.lost)
+        self._inc(stats.ARCHIVE_WRITE_FAILURES)
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        if self.crawler.stats is not None and count:
+            self.crawler.stats.inc_value(key, count)
