@@ -101,7 +101,7 @@ class ArchivePipeline:
         if self.archive is None:
             self.open_spider()
         assert self.archive is not None
-        url = ItemAdapter(item).get("url")
+        url = str(ItemAdapter(item).get("url"))
         known: dict[str, Validators] = getattr(self.crawler.spider, "validators", {})
         try:
             outcome = self.archive.store(item, known.pop(url, None))
