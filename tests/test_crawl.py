@@ -58,6 +58,7 @@ def first_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         "stats": json.loads((work / "stats.json").read_text(encoding="utf-8")),
         "requested": requested,
         "stdout": result.stdout,
+        "stderr": result.stderr,
     }
 
 
@@ -92,7 +93,7 @@ def test_the_404_is_reported_not_stored(first_crawl: dict[str, Any]) -> None:
     missing = MANIFEST["missing"][0]
     assert missing in first_crawl["requested"]
     assert first_crawl["stats"]["downloader/response_status_count/404"] == 1
-    assert "404: 1" in first_crawl["stdout"]
+    assert "404: 1" in first_crawl["stderr"]
     with Archive(first_crawl["db"]) as archive:
         assert archive.get(missing) is None
 
@@ -113,8 +114,11 @@ def test_discovery_uses_robots_sitemaps_and_pagination(first_crawl: dict[str, An
 
 
 def test_summary_names_sites_sections_and_outcomes(first_crawl: dict[str, Any]) -> None:
-    out = first_crawl["stdout"]
-    assert f"{len(MANIFEST['articles'])} new, 0 updated, 0 unchanged, 1 under another URL" in out
+    out = first_crawl["stderr"]
+    assert (
+        f"{len(MANIFEST['articles'])} new, 0 updated, 0 unchanged (0 by 304), 1 under another URL"
+        in out
+    )
     assert "Tin tức" in out and "en.vusta.vn" in out and "Dropped: none." in out
 
 
@@ -133,7 +137,9 @@ def test_a_second_crawl_adds_nothing(first_crawl: dict[str, Any], tmp_path: Path
         assert archive.count("runs") == 2
 
 
-def test_a_changed_article_adds_one_revision(first_crawl: dict[str, Any], tmp_path: Path) -> None:
+def test_a_changed_article_adds_one_revision_on_a_full_crawl(
+    first_crawl: dict[str, Any], tmp_path: Path
+) -> None:
     site = tmp_path / "site"
     shutil.copytree(DEMO_DIR, site)
     url = next(u for u, ref in MANIFEST["articles"].items() if isinstance(ref, dict))
@@ -146,7 +152,10 @@ def test_a_changed_article_adds_one_revision(first_crawl: dict[str, Any], tmp_pa
     db = tmp_path / "changed.sqlite3"
     shutil.copy(first_crawl["db"], db)
     with MirrorServer(MirrorSite(site)) as server:
-        result = crawl(server.url, db, tmp_path / "stats.json")
+        incremental = crawl(server.url, db, tmp_path / "stats.json")
+        assert incremental.returncode == 0, incremental.stderr
+        assert url not in server.requests, "an old stored article is not fetched again"
+        result = crawl(server.url, db, tmp_path / "stats.json", "--full")
     assert result.returncode == 0, result.stderr
     with Archive(db) as archive:
         assert archive.count("revisions") == 1

@@ -123,7 +123,14 @@ def test_export_command(archive_path: Path, tmp_path: Path) -> None:
     assert [json.loads(x)["site"] for x in result.stdout.splitlines()] == ["en.vusta.vn"] * 2
     feed = tmp_path / "out" / "feed.json"
     result = run("jsonfeed", "--db", str(archive_path), "-o", str(feed), "--page-size", "10")
-    assert result.returncode == 0 and load_feed(feed)["next_url"].endswith("feed-2.json")
+    assert result.returncode == 2 and "--feed-url" in result.stderr, "next_url needs a URL"
+    result = run("jsonfeed", "--db", str(archive_path), "-o", str(feed), "--page-size", "10",
+                 "--feed-url", "https://example.org/vusta/feed.json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert load_feed(feed)["next_url"] == "https://example.org/vusta/feed-2.json"
+    assert not list(feed.parent.glob(".*.tmp")), "no temporary file left behind"
+    result = run("jsonfeed", "--db", str(archive_path), "-o", str(feed))
+    assert result.returncode == 0 and "feed_url" not in load_feed(feed), "no file:// URL"
     result = run("jsonl", "--db", str(tmp_path / "none.sqlite3"))
     assert result.returncode == 2 and "no archive" in result.stderr
     result = run("jsonl", "--db", str(archive_path), "--since", "yesterday")

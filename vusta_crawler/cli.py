@@ -80,58 +80,60 @@ def cmd_fixture_update(args: argparse.Namespace) -> int:
 
 
 DEFAULT_DB = Path("data/vusta.sqlite3")
-UNREACHABLE = 3
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
 def _spider_args(args: argparse.Namespace) -> dict[str, Any]:
-    names = ("site", "sections", "since", "max_pages")
-    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    names = ("site", "sections", "since", "max_pages", "refresh_days", "overlap")
+    found = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    if getattr(args, "full", False):
+        found["full"] = True
+    return found
 
 
-def _check_options(args: argparse.Namespace) -> str | None:
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the crawl's options or its ``--db`` (exit 2), or None."""
     from vusta_crawler.crawl.options import CrawlOptions, OptionError
+    from vusta_crawler.crawl.run import check_archive
 
     try:
         CrawlOptions.parse(**_spider_args(args))
     except OptionError as error:
         return str(error)
-    return None
+    if args.feed_url and not args.feed_url.startswith(("https://", "http://")):
+        return f"--feed-url must be the feed's public http(s) URL (got {args.feed_url!r})"
+    return check_archive(Path(args.db))
 
 
 def _crawl_and_report(args: argparse.Namespace, mirror: str | None) -> int:
-    from vusta_crawler.crawl.run import crawl_settings, run_crawl, summary, write_stats
-    from vusta_crawler.export.feeds import write_jsonfeed, write_jsonl
+    from vusta_crawler.crawl.report import EXIT_USAGE, UNREACHABLE
+    from vusta_crawler.crawl.run import scheduled_run
+    from vusta_crawler.export.feeds import write_jsonfeed, write_jsonl_file
     from vusta_crawler.store.archive import Archive
 
-    problem = _check_options(args)
+    problem = _usage_problem(args)
     if problem:
         print(f"vusta-crawler: {problem}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     db = Path(args.db)
-    result = run_crawl(crawl_settings(db, mirror, args.log_level), _spider_args(args))
-    if args.stats:
-        write_stats(result, Path(args.stats))
-    if result.responses == 0:
-        errors = ", ".join(f"{name} ×{count}" for name, count in result.errors().items())
-        where = f"the mirror at {mirror}" if mirror else "vusta.vn or en.vusta.vn"
-        print(
-            f"vusta-crawler: could not reach {where} ({errors or 'no response'}); nothing was "
-            "archived.\nTo see the crawler work without the internet, run: make demo",
-            file=sys.stderr,
-        )
-        return UNREACHABLE
-    with Archive(db) as archive:
-        if args.feed:
-            write_jsonfeed(archive, Path(args.feed))
-        if getattr(args, "items", None):
-            with Path(args.items).open("w", encoding="utf-8") as out:
-                write_jsonl(archive, out)
-        print(summary(result, archive))
-    return 0
+    outcome = scheduled_run(
+        db, mirror=mirror, spider_args=_spider_args(args), log_level=args.log_level,
+        report_path=Path(args.report) if args.report else None, progress=args.progress,
+        stats_path=Path(args.stats) if args.stats else None,
+    )  # fmt: skip
+    print(outcome.text, file=sys.stderr)
+    if outcome.report is not None and outcome.report["status"] != UNREACHABLE:
+        with Archive(db) as archive:
+            if args.feed:
+                write_jsonfeed(archive, Path(args.feed), feed_url=args.feed_url)
+            if getattr(args, "items", None):
+                write_jsonl_file(archive, Path(args.items))
+    return outcome.exit_code
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     from vusta_crawler.crawl.options import CrawlOptions, OptionError
+    from vusta_crawler.crawl.report import EXIT_CODES, UNREACHABLE
     from vusta_crawler.crawl.run import unreachable_hosts
 
     if not args.mirror:
@@ -147,7 +149,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
                 "To see the crawler work without the internet, run: make demo",
                 file=sys.stderr,
             )
-            return UNREACHABLE
+            return EXIT_CODES[UNREACHABLE]
     return _crawl_and_report(args, args.mirror)
 
 
@@ -183,11 +185,22 @@ def cmd_mirror(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from vusta_crawler.export.feeds import write_jsonfeed, write_jsonl
+    from vusta_crawler.export.feeds import write_jsonfeed, write_jsonl, write_jsonl_file
     from vusta_crawler.store.archive import Archive, ArchiveError
 
     if not Path(args.db).exists():
         print(f"vusta-crawler: no archive at {args.db} (run a crawl first)", file=sys.stderr)
+        return 2
+    if args.format == "jsonfeed" and args.page_size and not args.feed_url:
+        print(
+            "vusta-crawler: --page-size needs --feed-url: each page's next_url must be the URL "
+            "the next page is published at",
+            file=sys.stderr,
+        )
+        return 2
+    if args.feed_url and not args.feed_url.startswith(("https://", "http://")):
+        print(f"vusta-crawler: --feed-url must be an http(s) URL (got {args.feed_url!r})",
+              file=sys.stderr)  # fmt: skip
         return 2
     filters = {
         "since": args.since,
@@ -209,8 +222,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             )
             print(f"Wrote {len(files)} feed file(s): {', '.join(map(str, files))}", file=sys.stderr)
         elif args.output and args.output != "-":
-            with Path(args.output).open("w", encoding="utf-8") as out:
-                count = write_jsonl(archive, out, **filters)
+            count = write_jsonl_file(archive, Path(args.output), **filters)
             print(f"Wrote {count} items to {args.output}", file=sys.stderr)
         else:
             write_jsonl(archive, sys.stdout, **filters)
@@ -224,15 +236,41 @@ def _date(text: str) -> str:
     return text
 
 
+def _log_level(text: str) -> str:
+    level = text.strip().upper()
+    if level not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"one of {', '.join(LOG_LEVELS)} (got {text!r})")
+    return level
+
+
 def _crawl_arguments(parser: argparse.ArgumentParser, db: str) -> None:
     parser.add_argument("--db", default=db, help=f"the archive (default {db})")
     parser.add_argument("--feed", help="also write a JSON Feed of the archive to this file")
+    parser.add_argument("--feed-url", help="the URL the feed is published at (http or https)")
     parser.add_argument("--site", help="vi, en or all (default all)")
     parser.add_argument("--sections", help="comma-separated section paths, e.g. tin-tuc")
     parser.add_argument("--since", help="stop paginating listings older than YYYY-MM-DD")
     parser.add_argument("--max-pages", dest="max_pages", help="listing pages per section")
-    parser.add_argument("--stats", help="write the crawl's stats as JSON to this file")
-    parser.add_argument("--log-level", default="WARNING", help="Scrapy's log level")
+    parser.add_argument("--full", action="store_true", help="fetch every page again, stored or not")
+    parser.add_argument(
+        "--refresh-days", dest="refresh_days", metavar="D",
+        help="re-check stored articles published in the last D days (default 7)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--overlap", metavar="K",
+        help="stop a listing after K pages in a row with nothing new (default 1)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--report", help="write the run's JSON report here (default: runs/<id>.json by --db)"
+    )
+    parser.add_argument("--stats", help="write the crawl's raw Scrapy stats as JSON here")
+    parser.add_argument(
+        "--log-level", default="WARNING", type=_log_level, help="Scrapy's log level"
+    )
+    parser.add_argument(
+        "--progress", action=argparse.BooleanOptionalAction, default=None,
+        help="a progress line on stderr (default: when stderr is a terminal)",
+    )  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,8 @@
 https://docs.scrapy.org/en/latest/topics/settings.html
 """
 
+from pathlib import Path
+
 BOT_NAME = "vusta_crawler"
 SPIDER_MODULES = ["vusta_crawler.crawl.spiders"]
 NEWSPIDER_MODULE = "vusta_crawler.crawl.spiders"
@@ -51,8 +53,29 @@ DOWNLOADER_MIDDLEWARES = {
 # Validate, deduplicate and store. https://docs.scrapy.org/en/latest/topics/item-pipeline.html
 ITEM_PIPELINES = {
     "vusta_crawler.store.pipelines.ValidatePipeline": 100,
+    "spidermon.contrib.scrapy.pipelines.ItemValidationPipeline": 200,
     "vusta_crawler.store.pipelines.ArchivePipeline": 300,
 }
+
+# Monitors, run when the spider closes: a failure fails the run (exit code 1).
+# https://spidermon.readthedocs.io/en/latest/getting-started.html
+EXTENSIONS = {"spidermon.contrib.scrapy.extensions.Spidermon": 500}
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["vusta_crawler.crawl.monitors.RunMonitorSuite"]
+SPIDERMON_VALIDATION_SCHEMAS = [str(Path(__file__).parent / "schemas" / "article.schema.json")]
+SPIDERMON_MAX_ITEM_VALIDATION_ERRORS = 0
+SPIDERMON_ADD_FIELD_COVERAGE = True
+SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True  # a null or empty field is not covered
+SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
+SPIDERMON_MAX_ERRORS = 0  # ERROR lines in the log
+SPIDERMON_MAX_RETRIES = 20  # requests that used up their retries
+VUSTA_MONITOR_MIN_SAMPLE = 20
+"""Coverage shares are judged on runs of at least this many items (a run of 3 proves little)."""
+VUSTA_MONITOR_MIN_PUBLISHED = 0.95
+VUSTA_MONITOR_MAX_LOST = 5
+VUSTA_MONITOR_MAX_LOST_SHARE = 0.02
+"""Lost article pages allowed: the larger of the count and the share of article pages asked for."""
+VUSTA_MONITOR_MIN_FULL_ARTICLES = 50
 VUSTA_DB = "data/vusta.sqlite3"
 VUSTA_DB_BATCH = 100
 

@@ -25,8 +25,20 @@ because a lost article is the worst outcome)."""
 
 # --- the crawl -----------------------------------------------------------------------------
 LISTING_STOPPED_BY_SINCE = "vusta/listing/stopped_by_since"
+LISTING_STOPPED_BY_ARCHIVE = "vusta/listing/stopped_by_archive"
+"""A listing whose last ``overlap`` pages brought no article the archive lacks."""
+LISTING_FAILED = "vusta/listing/failed"
+"""A listing page that could not be fetched (a 404 for an unknown ``--sections`` entry…)."""
+ARTICLES_NEW_URLS = "vusta/articles/requested_new"
+"""Article URLs the archive lacks, requested."""
+RECHECKED = "vusta/articles/rechecked"
+"""Stored articles fetched again (published recently, or changed by the sitemap)."""
+NOT_MODIFIED = "vusta/articles/not_modified"
+"""Re-checked articles the site answered 304 Not Modified for (unchanged)."""
 SITEMAP_UNREADABLE = "vusta/sitemap/unreadable"
 OFFSITE_BLOCKED = "vusta/offsite_blocked"
+REDIRECT_REFUSED = "vusta/redirect_refused"
+"""Redirects the crawl did not follow (off the two hosts)."""
 BACKOFF = "vusta/backoff"
 
 # --- storing -------------------------------------------------------------------------------

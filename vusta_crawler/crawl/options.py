@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from vusta_crawler import patterns
 
@@ -13,18 +14,29 @@ _SECTION_RE = re.compile(
 )
 
 
+DEFAULT_REFRESH_DAYS = 7
+DEFAULT_OVERLAP = 1
+
+
 class OptionError(ValueError):
     """A spider argument that cannot be used; the message names it and what it accepts."""
 
 
 @dataclass(frozen=True)
 class CrawlOptions:
-    """What to crawl: hosts, sections (``(host, path)``), a date floor, a page cap."""
+    """What to crawl: hosts, sections (``(host, path)``), a date floor, a page cap; and how
+    incrementally: ``full`` fetches everything again; otherwise stored articles are fetched
+    again only when published within ``refresh_days`` (re-checked with conditional requests)
+    or when a sitemap says they changed, and a listing's pagination stops after ``overlap``
+    pages in a row that bring no article the archive lacks."""
 
     hosts: tuple[str, ...] = patterns.SITES["all"]
     sections: tuple[tuple[str, str], ...] | None = None
     since: date | None = None
     max_pages: int | None = None
+    full: bool = False
+    refresh_days: int = DEFAULT_REFRESH_DAYS
+    overlap: int = DEFAULT_OVERLAP
 
     @classmethod
     def parse(
@@ -34,6 +46,9 @@ class CrawlOptions:
         since: str | date | None = None,
         max_pages: str | int | None = None,
         today: date | None = None,
+        full: str | bool | None = None,
+        refresh_days: str | int | None = None,
+        overlap: str | int | None = None,
     ) -> CrawlOptions:
         """Validate the spider's arguments (strings from ``-a name=value`` or the CLI)."""
         site = (site or "all").strip().lower()
@@ -44,7 +59,10 @@ class CrawlOptions:
             hosts=hosts,
             sections=_sections(sections, hosts),
             since=_since(since, today or date.today()),
-            max_pages=_max_pages(max_pages),
+            max_pages=_whole("max_pages", max_pages, 1),
+            full=_flag("full", full),
+            refresh_days=_whole("refresh_days", refresh_days, 0, DEFAULT_REFRESH_DAYS),
+            overlap=_whole("overlap", overlap, 1, DEFAULT_OVERLAP),
         )
 
     def sections_for(self, host: str) -> tuple[str, ...]:
@@ -91,15 +109,26 @@ def _since(value: str | date | None, today: date) -> date | None:
     return parsed
 
 
-def _max_pages(value: str | int | None) -> int | None:
+def _whole(name: str, value: str | int | None, least: int, default: Any = None) -> Any:
     if value is None or value == "":
-        return None
+        return default
     try:
         number = int(value)
     except (TypeError, ValueError):
         raise OptionError(
-            f"max_pages must be a whole number of at least 1 (got {value!r})"
+            f"{name} must be a whole number of at least {least} (got {value!r})"
         ) from None
-    if number < 1:
-        raise OptionError(f"max_pages must be a whole number of at least 1 (got {value!r})")
+    if number < least:
+        raise OptionError(f"{name} must be a whole number of at least {least} (got {value!r})")
     return number
+
+
+def _flag(name: str, value: str | bool | None) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = value.strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise OptionError(f"{name} must be true or false (got {value!r})")

@@ -1,20 +1,37 @@
-"""Running a crawl from the command line: settings, the Scrapy process, the run's summary."""
+"""Running a crawl from the command line: settings, the Scrapy process, the run as a whole.
+
+:func:`scheduled_run` is what ``vusta-crawler crawl`` does each time a timer starts it: take
+the archive's lock, crawl, judge the run (spidermon's monitors), write its report and its row
+in ``runs``, and give the exit code that tells the truth (:data:`report.EXIT_CODES`).
+"""
 
 from __future__ import annotations
 
 import json
 import socket
-from collections import defaultdict
+import time
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from vusta_crawler import stats as keys
+from vusta_crawler.crawl.ledger import RunLedger
+from vusta_crawler.crawl.lock import Locked, RunLock
+from vusta_crawler.crawl.report import (
+    EXIT_CODES,
+    EXIT_LOCKED,
+    UNREACHABLE,
+    CrawlResult,
+    build_report,
+    summary,
+    write_report,
+)
 from vusta_crawler.crawl.spiders.vusta import VustaSpider
-from vusta_crawler.store.archive import Archive
+from vusta_crawler.store.archive import Archive, ArchiveError, RunRecord
 
 MIRROR_SETTINGS: dict[str, Any] = {
     # The mirror is on this machine: no politeness delays needed, and no retries to wait for.
@@ -24,24 +41,6 @@ MIRROR_SETTINGS: dict[str, Any] = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
     "RETRY_TIMES": 1,
 }
-
-
-@dataclass
-class CrawlResult:
-    stats: dict[str, Any]
-
-    @property
-    def responses(self) -> int:
-        return int(self.stats.get("downloader/response_count", 0))
-
-    def errors(self) -> dict[str, int]:
-        """Download exceptions by type (DNS failures, refused connections, timeouts…)."""
-        prefix = "downloader/exception_type_count/"
-        return {
-            key[len(prefix) :].rsplit(".", 1)[-1]: int(value)
-            for key, value in self.stats.items()
-            if key.startswith(prefix)
-        }
 
 
 def unreachable_hosts(hosts: tuple[str, ...], timeout: float = 8.0) -> dict[str, str]:
@@ -56,12 +55,20 @@ def unreachable_hosts(hosts: tuple[str, ...], timeout: float = 8.0) -> dict[str,
     return problems
 
 
-def crawl_settings(db: Path, mirror: str | None, log_level: str = "WARNING") -> Settings:
-    """The project's settings, with the archive path and, for a mirror, its handler."""
+def crawl_settings(
+    db: Path, mirror: str | None, log_level: str = "WARNING", run_id: str | None = None,
+    progress: bool | None = None,
+) -> Settings:  # fmt: skip
+    """The project's settings, with the archive path, the run's id and, for a mirror, its
+    handler."""
     settings = Settings()
     settings.setmodule("vusta_crawler.settings", priority="project")
     settings.set("VUSTA_DB", str(db), priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    if run_id:
+        settings.set("VUSTA_RUN_ID", run_id, priority="cmdline")
+    if progress is not None:
+        settings.set("VUSTA_PROGRESS", progress, priority="cmdline")
     if mirror:
         settings.set("VUSTA_MIRROR", mirror, priority="cmdline")
         settings.update(MIRROR_SETTINGS, priority="cmdline")
@@ -69,59 +76,101 @@ def crawl_settings(db: Path, mirror: str | None, log_level: str = "WARNING") -> 
 
 
 def run_crawl(settings: Settings, spider_args: dict[str, Any]) -> CrawlResult:
-    """Run the ``vusta`` spider once in this process (Scrapy's reactor starts only once)."""
+    """Run the ``vusta`` spider once in this process (Scrapy's reactor starts only once).
+
+    SIGINT or SIGTERM stops it cleanly (Scrapy's shutdown: requests in flight finish, the
+    pipelines close, the archive commits); the finish reason is then ``shutdown``."""
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(VustaSpider)
     process.crawl(crawler, **spider_args)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats is not None else {}
-    return CrawlResult({key: _plain(value) for key, value in stats.items()})
+    ledger = getattr(crawler.spider, "ledger", None) or RunLedger()
+    return CrawlResult({key: _plain(value) for key, value in stats.items()}, ledger)
 
 
 def _plain(value: Any) -> Any:
     return value if isinstance(value, int | float | str | bool) or value is None else str(value)
 
 
-def summary(result: CrawlResult, archive: Archive) -> str:
-    """The run's figures and the archive's contents, as a short text."""
-    stats = result.stats
-    lines = [f"Fetched {result.responses} pages."]
-    outcomes = {
-        k: int(stats.get(keys.ARCHIVE + k, 0)) for k in ("new", "updated", "unchanged", "alias")
-    }
-    lines.append(
-        "Articles this run: {new} new, {updated} updated, {unchanged} unchanged, "
-        "{alias} under another URL (alias).".format(**outcomes)
-    )
-    grouped: dict[str, dict[str, int]] = defaultdict(dict)
-    for key, value in sorted(stats.items()):
-        for prefix, label in (
-            (keys.DROPPED, "dropped"),
-            (keys.NOT_ARTICLE, "not an article"),
-            (keys.DATE, "date not taken"),
-            ("downloader/response_status_count/", "HTTP errors"),
-        ):
-            if not key.startswith(prefix):
-                continue
-            name = key[len(prefix) :]
-            if label != "HTTP errors" or (name.isdigit() and int(name) >= 400):
-                grouped[label][name] = int(value)
-    for label in ("dropped", "not an article", "date not taken", "HTTP errors"):
-        if grouped.get(label):
-            details = ", ".join(f"{name}: {count}" for name, count in grouped[label].items())
-            lines.append(f"{label[0].upper()}{label[1:]}: {details}.")
-    if not grouped.get("dropped"):
-        lines.append("Dropped: none.")
-    if stats.get(keys.OFFSITE_BLOCKED):
-        lines.append(f"Requests off vusta.vn/en.vusta.vn refused: {stats[keys.OFFSITE_BLOCKED]}.")
-    lines.append(
-        f"Archive {archive.path}: {archive.count()} articles, "
-        f"{archive.count('aliases')} alias URLs, {archive.count('revisions')} earlier revisions. "
-        "By site and section:"
-    )
-    for site, section, count in archive.by_site_and_section():
-        lines.append(f"  {site:<12} {section or '(no section)':<28} {count:>5}")
-    return "\n".join(lines)
+def new_run_id() -> str:
+    """``20261202T0600Z-1a2b3c``: sortable by start, unique."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class RunOutcome:
+    exit_code: int
+    report: dict[str, Any] | None
+    text: str
+
+
+def scheduled_run(
+    db: Path, *, mirror: str | None, spider_args: dict[str, Any], log_level: str,
+    report_path: Path | None, progress: bool | None, stats_path: Path | None = None,
+) -> RunOutcome:  # fmt: skip
+    """One whole run: lock, crawl, judge, record. Usage problems are the caller's (exit 2)."""
+    run_id = new_run_id()
+    started = datetime.now(UTC)
+    clock = time.monotonic()
+    lock = RunLock(db, run_id=run_id, started_at=f"{started:%Y-%m-%dT%H:%M:%SZ}")
+    try:
+        lock.acquire()
+    except Locked as error:
+        return RunOutcome(EXIT_LOCKED, None, f"vusta-crawler: {error}; not started")
+    try:
+        settings = crawl_settings(db, mirror, log_level, run_id, progress)
+        result = run_crawl(settings, spider_args)
+        if stats_path is not None:
+            write_stats(result, stats_path)
+        finished = datetime.now(UTC)
+        with Archive(db) as archive:
+            report = build_report(
+                result, run_id=run_id, started_at=f"{started:%Y-%m-%dT%H:%M:%SZ}",
+                finished_at=f"{finished:%Y-%m-%dT%H:%M:%SZ}",
+                duration=time.monotonic() - clock,
+                options={"mirror": mirror, **{k: str(v) for k, v in spider_args.items()}},
+                archive=archive,
+            )  # fmt: skip
+            write_report(report, report_path or default_report_path(db, run_id))
+            archive.record_run(
+                RunRecord(
+                    run_id, report["started_at"], report["finished_at"],
+                    {name: int(count) for name, count in report["items"].items()},
+                    status=report["status"], finish_reason=report["finish_reason"],
+                    duration=report["duration_s"], exit_code=report["exit_code"], report=report,
+                )
+            )  # fmt: skip
+            text = summary(report, archive)
+        if report["status"] == UNREACHABLE:
+            errors = ", ".join(f"{name} ×{count}" for name, count in result.errors().items())
+            where = f"the mirror at {mirror}" if mirror else "vusta.vn or en.vusta.vn"
+            text += (
+                f"\nvusta-crawler: could not reach {where} ({errors or 'no response'}); nothing "
+                "was archived.\nTo see the crawler work without the internet, run: make demo"
+            )
+        return RunOutcome(EXIT_CODES[report["status"]], report, text)
+    finally:
+        lock.release()
+
+
+def default_report_path(db: Path, run_id: str) -> Path:
+    """``runs/<run id>.json`` beside the database."""
+    return db.parent / "runs" / f"{run_id}.json"
+
+
+def check_archive(db: Path) -> str | None:
+    """Why ``db`` cannot be this run's archive (a usage error), or None."""
+    if db.exists() and db.is_dir():
+        return f"--db {db} is a directory; give the archive file's path"
+    try:
+        with Archive(db):
+            pass
+    except ArchiveError as error:
+        return str(error)
+    except OSError as error:
+        return f"--db {db}: {error.strerror or error}"
+    return None
 
 
 def write_stats(result: CrawlResult, path: Path) -> None:

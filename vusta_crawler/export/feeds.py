@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from vusta_crawler.export.files import atomic_writer
 from vusta_crawler.store.archive import Archive, row_to_item
 
 JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -72,21 +73,24 @@ def write_jsonfeed(
     **filters: Any,
 ) -> list[Path]:
     """Write the archive as a JSON Feed, newest first; split into pages linked by ``next_url``
-    when ``page_size`` is given. ``feed_url`` is where the first page will be published
-    (default: its ``file://`` URL); later pages sit beside it. Returns the files written."""
+    when ``page_size`` is given. ``feed_url`` is where the first page will be published; later
+    pages sit beside it (without it, the feed names no ``feed_url`` and links its pages by file
+    name: a local path is no URL a reader can use). Each file is written atomically. Returns
+    the files written."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    base = feed_url or path.resolve().as_uri()
+    base = feed_url or path.name
     rows = archive.iter_rows(**filters)
     written: list[Path] = []
     number = 1
     pending = next(rows, None)
     while True:
         target = page_name(path, number)
-        url = base if number == 1 else base.rsplit("/", 1)[0] + "/" + target.name
-        with target.open("w", encoding="utf-8") as out:
+        url = _beside(base, target.name) if number > 1 else base
+        with atomic_writer(target) as out:
             out.write("{" + f'"version":{_dumps(JSONFEED_VERSION)},"title":{_dumps(FEED_TITLE)},')
-            out.write(f'"home_page_url":{_dumps(HOME_PAGE_URL)},"feed_url":{_dumps(url)},')
+            out.write(f'"home_page_url":{_dumps(HOME_PAGE_URL)},')
+            if feed_url:
+                out.write(f'"feed_url":{_dumps(url)},')
             out.write('"items":[')
             count = 0
             while pending is not None and (page_size is None or count < page_size):
@@ -96,12 +100,23 @@ def write_jsonfeed(
             out.write("\n]")
             if pending is not None:
                 next_target = page_name(path, number + 1)
-                out.write(f',"next_url":{_dumps(base.rsplit("/", 1)[0] + "/" + next_target.name)}')
+                out.write(f',"next_url":{_dumps(_beside(base, next_target.name))}')
             out.write("}\n")
         written.append(target)
         if pending is None:
             return written
         number += 1
+
+
+def _beside(url: str, name: str) -> str:
+    """The URL of file ``name`` in the same folder as ``url``."""
+    return url.rsplit("/", 1)[0] + "/" + name if "/" in url else name
+
+
+def write_jsonl_file(archive: Archive, path: Path, **filters: Any) -> int:
+    """Write JSON Lines to the file ``path``, atomically; return the number of items."""
+    with atomic_writer(Path(path)) as out:
+        return write_jsonl(archive, out, **filters)
 
 
 def iter_jsonl(archive: Archive, **filters: Any) -> Iterator[str]:

@@ -108,6 +108,8 @@ class Archive:
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.OperationalError as error:  # no such folder, no permission
+            raise ArchiveError(f"{path}: cannot open the archive ({error})") from error
         except sqlite3.DatabaseError as error:
             raise ArchiveError(f"{path}: not an archive ({error})") from error
         self.batch_size = batch_size

@@ -60,7 +60,7 @@ class ValidatePipeline:
 class ArchivePipeline:
     """Stores items in the SQLite archive (setting ``VUSTA_DB``); counts outcomes.
 
-    The HTTP validators of an item's page come from the spider (``spider.validators``, by URL).
+    The HTTP validators of an item's page come from the spider (``spider.ledger.validators``).
     A failed write is counted (``vusta/archive/write_error``, one per item lost) and the item
     dropped as ``write_error``; the run goes on. The run's row in ``runs`` is written at close
     (``VUSTA_RUN_ID``; the command line completes it with the run's status and report)."""
@@ -102,7 +102,8 @@ class ArchivePipeline:
             self.open_spider()
         assert self.archive is not None
         url = str(ItemAdapter(item).get("url"))
-        known: dict[str, Validators] = getattr(self.crawler.spider, "validators", {})
+        ledger = getattr(self.crawler.spider, "ledger", None)
+        known: dict[str, Validators] = ledger.validators if ledger is not None else {}
         try:
             outcome = self.archive.store(item, known.pop(url, None))
         except ArchiveWriteError as error:

@@ -6,28 +6,43 @@ brings no new article link, ``max_pages`` or ``since``), article pages and their
 :func:`~vusta_crawler.extract.article.extract_article`'s.
 
 Arguments (``-a name=value``): ``site`` (vi, en, all), ``sections`` (comma-separated paths such
-as ``tin-tuc,tin-tuc/co-quan-tw``), ``since`` (YYYY-MM-DD), ``max_pages`` (per section).
+as ``tin-tuc,tin-tuc/co-quan-tw``), ``since`` (YYYY-MM-DD), ``max_pages`` (per section),
+``full``, ``refresh_days``, ``overlap`` (see :class:`~vusta_crawler.crawl.options.CrawlOptions`).
+
+Incremental by default: the archive (setting ``VUSTA_DB``), read once when the run starts, says
+which articles are stored. A stored article is fetched again only when it was published within
+``refresh_days`` (a conditional request with its ETag / Last-Modified: 304 is "unchanged") or
+when a sitemap's ``lastmod`` is later than its fetch; a listing's pagination stops after
+``overlap`` pages in a row that bring no article the archive lacks. Which pages a run fetches
+depends on the archive as it was at the start, never on the order responses arrive in.
+Every request that fails for good is noted in ``self.ledger`` with its reason.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
 
 from vusta_crawler import patterns, stats
+from vusta_crawler.crawl.ledger import RunLedger
 from vusta_crawler.crawl.options import CrawlOptions
 from vusta_crawler.extract import dates
 from vusta_crawler.extract.article import Extraction, NotAnArticle, extract_article
 from vusta_crawler.extract.urls import canonical_url, fold_host, is_article_url, is_followable_href
 from vusta_crawler.items import ArticleItem
+from vusta_crawler.store.archive import Archive, CrawlState, Validators
 
 
 def fetched_at_of(response: Response) -> datetime:
@@ -48,41 +63,88 @@ class VustaSpider(scrapy.Spider):
         sections: str | None = None,
         since: str | None = None,
         max_pages: str | None = None,
+        full: str | bool | None = None,
+        refresh_days: str | int | None = None,
+        overlap: str | int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.options = CrawlOptions.parse(site, sections, since, max_pages)
+        self.options = CrawlOptions.parse(
+            site, sections, since, max_pages, full=full, refresh_days=refresh_days,
+            overlap=overlap,
+        )  # fmt: skip
         self.seen: set[str] = set()  # article URLs requested in this run
+        self.state = CrawlState()  # the archive at the start (empty for a full crawl)
+        self.ledger = RunLedger()
 
     # --- where to start ----------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.state = self.load_state()
         for host in self.options.hosts:
-            yield scrapy.Request(f"https://{host}/robots.txt", callback=self.parse_robots)
+            yield self.request(f"https://{host}/robots.txt", self.parse_robots)
             if self.options.sections is None:
-                yield scrapy.Request(f"https://{host}/", callback=self.parse_home)
+                yield self.request(f"https://{host}/", self.parse_home)
             for section in self.options.sections_for(host):
                 yield self.listing_request(host, section, 1)
 
-    def listing_request(self, host: str, section: str, page: int) -> scrapy.Request:
-        """Page 1 of a listing as menus link it; later pages with ``?page=N``."""
+    def load_state(self) -> CrawlState:
+        """What the archive holds (nothing for ``full``): read once, before the first request."""
+        db = self.settings.get("VUSTA_DB") if self.settings is not None else None
+        if self.options.full or not db or not Path(db).exists():
+            return CrawlState()
+        cutoff = datetime.now(dates.VN_TZ) - timedelta(days=self.options.refresh_days)
+        with Archive(db) as archive:
+            return archive.crawl_state(dates.to_rfc3339(cutoff))
+
+    def request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
+        """A request whose failure is noted (:meth:`on_failure`)."""
+        return scrapy.Request(url, callback=callback, errback=self.on_failure, **kwargs)
+
+    def listing_request(self, host: str, section: str, page: int, quiet: int = 0) -> scrapy.Request:
+        """Page 1 of a listing as menus link it; later pages with ``?page=N``. ``quiet``: how
+        many pages in a row before this one brought no article the archive lacks."""
         query = f"?page={page}" if page > 1 else ""
-        return scrapy.Request(
+        return self.request(
             f"https://{host}/{section}.html{query}",
-            callback=self.parse_listing,
-            cb_kwargs={"host": host, "section": section, "page": page},
+            self.parse_listing,
+            cb_kwargs={"host": host, "section": section, "page": page, "quiet": quiet},
+            meta={"listing": True},
         )
 
-    def article_requests(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
-        """Requests for the article URLs not yet requested in this run, on the chosen hosts."""
+    def article_requests(
+        self, urls: Iterable[str], changed: Iterable[str] = ()
+    ) -> Iterator[scrapy.Request]:
+        """Requests for the article URLs not yet requested in this run, on the chosen hosts:
+        unknown ones; stored ones only when recent or ``changed`` (conditional requests)."""
+        changed = set(changed)
         for url in urls:
             if (
                 url in self.seen
                 or fold_host(urlsplit(url).hostname or "") not in self.options.hosts
             ):
                 continue
+            recent = self.state.recent.get(url)
+            if url in self.state and recent is None and url not in changed:
+                continue  # stored, and nothing says it changed
             self.seen.add(url)
-            yield scrapy.Request(url, callback=self.parse_article)
+            if url not in self.state:
+                self._count(stats.ARTICLES_NEW_URLS)
+                yield self.request(url, self.parse_article)
+            else:
+                self._count(stats.RECHECKED)
+                yield self.recheck_request(url, recent or Validators())
+
+    def recheck_request(self, url: str, validators: Validators) -> scrapy.Request:
+        """A conditional request for a stored article: 304 means unchanged."""
+        headers = {}
+        if validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+        return self.request(
+            url, self.parse_article, headers=headers, meta={"handle_httpstatus_list": [304]}
+        )
 
     def _links(self, response: TextResponse) -> list[str]:
         """Canonical absolute URLs of the page's links, in order."""
@@ -111,23 +173,27 @@ class VustaSpider(scrapy.Spider):
                 yield self.listing_request(host, parts.path[1:-5], 1)
 
     def parse_listing(
-        self, response: Response, host: str, section: str, page: int
+        self, response: Response, host: str, section: str, page: int, quiet: int = 0
     ) -> Iterator[scrapy.Request]:
-        """A section listing: its articles; the next page while this one brings new ones."""
+        """A section listing: its articles; the next page until a page lists none, or
+        ``overlap`` pages in a row list none the archive lacks."""
         if not isinstance(response, TextResponse):
             return
-        articles = [u for u in self._links(response) if is_article_url(u)]
-        new = [u for u in dict.fromkeys(articles) if u not in self.seen]
-        yield from self.article_requests(new)
-        if not new:
-            self.logger.debug("%s/%s: page %d brings no new article: stop", host, section, page)
+        articles = list(dict.fromkeys(u for u in self._links(response) if is_article_url(u)))
+        yield from self.article_requests(articles)
+        if not articles:
+            self.logger.debug("%s/%s: page %d lists no article: stop", host, section, page)
+            return
+        quiet = 0 if any(url not in self.state for url in articles) else quiet + 1
+        if quiet >= self.options.overlap:
+            self._count(stats.LISTING_STOPPED_BY_ARCHIVE)
             return
         if self.options.max_pages is not None and page >= self.options.max_pages:
             return
         if self._older_than_since(response):
             self._count(stats.LISTING_STOPPED_BY_SINCE)
             return
-        yield self.listing_request(host, section, page + 1)
+        yield self.listing_request(host, section, page + 1, quiet)
 
     def _older_than_since(self, response: TextResponse) -> bool:
         """True when every date printed on the listing is before ``since``."""
@@ -150,7 +216,7 @@ class VustaSpider(scrapy.Spider):
             if name.strip().lower() == "sitemap":
                 url = canonical_url(value.strip())
                 if url and fold_host(urlsplit(url).hostname or "") in self.options.hosts:
-                    yield scrapy.Request(url, callback=self.parse_sitemap)
+                    yield self.request(url, self.parse_sitemap)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         """A sitemap or sitemap index: article URLs and nested sitemaps."""
@@ -162,30 +228,50 @@ class VustaSpider(scrapy.Spider):
         except Exception:  # lxml's errors on a page that is no XML at all
             self._count(stats.SITEMAP_UNREADABLE)
             return
-        locations = [canonical_url(entry.get("loc", "")) for entry in sitemap]
-        urls = [u for u in locations if u]
+        entries = [(canonical_url(entry.get("loc", "")), entry.get("lastmod")) for entry in sitemap]
+        urls = [url for url, _ in entries if url]
         if sitemap.type == "sitemapindex":
             for url in urls:
                 if fold_host(urlsplit(url).hostname or "") in self.options.hosts:
-                    yield scrapy.Request(url, callback=self.parse_sitemap)
+                    yield self.request(url, self.parse_sitemap)
         else:
-            yield from self.article_requests(u for u in urls if is_article_url(u))
+            changed = [url for url, lastmod in entries if url and self._changed_since(url, lastmod)]
+            yield from self.article_requests((u for u in urls if is_article_url(u)), changed)
+
+    def _changed_since(self, url: str, lastmod: str | None) -> bool:
+        """True when a sitemap's ``lastmod`` is later than the stored article's fetch."""
+        fetched = self.state.fetched.get(url)
+        if not lastmod or fetched is None:
+            return False
+        changed = dates.parse_machine_date(lastmod.strip())
+        if changed is None or changed.value is None:
+            return False
+        return changed.value > dates.parse_rfc3339(fetched)
 
     def parse_article(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Yield the page's article item and follow its "Xem thêm" / "Tin mới" links; or count
         and log why the page holds no article."""
+        if response.status == 304:
+            self._count(stats.NOT_MODIFIED)
+            return
         if not isinstance(response, TextResponse):
             self._count(stats.NOT_ARTICLE + "not_html")
+            self.ledger.lose(response.url, "not_article/not_html")
             return
         try:
             extraction = self.read_article(response)
         except NotAnArticle as error:
             self._report(error.warnings, response.url)
             self._count(stats.NOT_ARTICLE + error.reason)
+            if is_article_url(response.url):
+                self.ledger.lose(response.url, f"not_article/{error.reason}")
             self.logger.info("No article at %s: %s", response.url, error)
             return
         self._report(extraction.warnings, response.url)
         item: ArticleItem = extraction.item
+        self.ledger.validators[item.url or response.url] = Validators(
+            _header(response, b"ETag"), _header(response, b"Last-Modified")
+        )
         yield item
         links = [entry["url"] for entry in (item.related or []) + (item.latest or [])]
         yield from self.article_requests(links)
@@ -195,6 +281,24 @@ class VustaSpider(scrapy.Spider):
         """The page's item and warnings (the extraction a crawl does); raises NotAnArticle."""
         return extract_article(response, fetched_at_of(response))
 
+    def on_failure(self, failure: Failure) -> None:
+        """A request that failed for good (after retries): noted with its reason. Requests
+        refused on purpose (robots.txt, another host) are counted by their middlewares."""
+        request = failure.request  # type: ignore[attr-defined]
+        error = failure.value
+        if isinstance(error, HttpError):
+            if request.url.endswith("/robots.txt"):
+                return  # no robots.txt: nothing is forbidden, no sitemap named
+            reason = f"http_{error.response.status}"
+        elif isinstance(error, IgnoreRequest):
+            return
+        else:
+            reason = type(error).__name__
+        if request.meta.get("listing"):
+            self._count(stats.LISTING_FAILED)
+        self.ledger.lose(request.url, reason)
+        self.logger.warning("Lost %s: %s", request.url, reason)
+
     def _report(self, warnings: list[stats.PageWarning], url: str) -> None:
         for warning in warnings:
             self._count(warning.key)
@@ -203,3 +307,10 @@ class VustaSpider(scrapy.Spider):
     def _count(self, key: str) -> None:
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    if not value:
+        return None
+    return value.decode("latin-1").strip() or None

@@ -1,0 +1,45 @@
+"""What a run notes as it goes, beside Scrapy's stats: the URLs lost for good and why, the HTTP
+validators of the article pages fetched (for the archive), and the monitors' verdicts.
+
+The spider owns one :class:`RunLedger` (``spider.ledger``); the archive pipeline reads the
+validators from it, the monitors' action writes their outcomes into it, and the run's report
+is built from it and the stats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vusta_crawler.store.archive import Validators
+
+
+@dataclass(frozen=True)
+class LostUrl:
+    """A URL the run wanted and did not get: ``reason`` is ``http_404``, a download error's
+    type (``TimeoutError``…), or ``not_article/<reason>`` for an article URL with no item."""
+
+    url: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MonitorOutcome:
+    """One monitor's verdict on the run."""
+
+    name: str
+    passed: bool
+    message: str = ""
+
+
+@dataclass
+class RunLedger:
+    lost: list[LostUrl] = field(default_factory=list)
+    validators: dict[str, Validators] = field(default_factory=dict)
+    monitors: list[MonitorOutcome] = field(default_factory=list)
+
+    def lose(self, url: str, reason: str) -> None:
+        self.lost.append(LostUrl(url, reason))
+
+    @property
+    def failed_monitors(self) -> list[MonitorOutcome]:
+        return [outcome for outcome in self.monitors if not outcome.passed]

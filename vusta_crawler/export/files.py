@@ -1,0 +1,31 @@
+"""Files written whole or not at all: a temporary file beside the target, then a rename.
+
+A reader (a feed reader, a mirror job) never sees half a file, and a run killed while
+exporting leaves the previous file in place.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[IO[str]]:
+    """``with atomic_writer(path) as out:`` — ``path`` appears, complete, when the block ends
+    without an error; on an error (or a kill) it is left as it was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
