@@ -36,6 +36,8 @@ class RunLedger:
     lost: list[LostUrl] = field(default_factory=list)
     validators: dict[str, Validators] = field(default_factory=dict)
     monitors: list[MonitorOutcome] = field(default_factory=list)
+    # (host, section path) of the listings this run paged through to their end
+    completed_listings: set[tuple[str, str]] = field(default_factory=set)
 
     def lose(self, url: str, reason: str) -> None:
         self.lost.append(LostUrl(url, reason))

@@ -36,6 +36,8 @@ warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated", modu
 
 
 class _VustaMonitor(Monitor, SpiderMonitorMixin):
+    longMessage = False  # our messages say it all
+
     def setting(self, name: str) -> Any:
         return self.crawler.settings.get(name)
 

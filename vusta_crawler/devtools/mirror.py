@@ -3,14 +3,18 @@
 A mirror site is a folder with ``manifest.json`` (URL → file) and the files (or references to
 saved fixture pages, ``fixture:article/<case>/page.html``, so the demo site holds no copies).
 The server answers ``GET /<host>/<path>?<query>`` with the page saved for
-``https://<host>/<path>?<query>`` and 404 otherwise. The crawl reaches it through
-:class:`vusta_crawler.crawl.handlers.MirrorDownloadHandler`, and still sees the real URLs.
+``https://<host>/<path>?<query>`` and 404 otherwise, with an ETag (of the body) and the page's
+Last-Modified when the manifest gives one; a conditional request that matches gets 304. The
+crawl reaches it through :class:`vusta_crawler.crawl.handlers.MirrorDownloadHandler`, and still
+sees the real URLs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -61,13 +65,38 @@ class MirrorSite:
         body = self.path_of(page["file"]).read_bytes()
         return int(page.get("status", 200)), body, page.get("content_type", "text/html")
 
+    def last_modified(self, url: str) -> str | None:
+        page = self.pages.get(self._key(url))
+        return page.get("last_modified") if page is not None else None
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+
+
+def not_modified(headers: Any, etag: str, last_modified: str | None) -> bool:
+    """True when a conditional request's validators say the client's copy is current
+    (RFC 9110: If-None-Match decides when present, else If-Modified-Since)."""
+    if_none_match = headers.get("If-None-Match")
+    if if_none_match is not None:
+        return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match == "*"
+    since = headers.get("If-Modified-Since")
+    if since and last_modified:
+        try:
+            return parsedate_to_datetime(last_modified) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
 
 class MirrorServer:
-    """The mirror on 127.0.0.1 in a background thread; ``requests`` lists the URLs asked for."""
+    """The mirror on 127.0.0.1 in a background thread; ``requests`` lists the URLs asked for,
+    ``not_modified`` those answered 304."""
 
     def __init__(self, site: MirrorSite, port: int = 0) -> None:
         self.site = site
         self.requests: list[str] = []
+        self.not_modified: list[str] = []  # the URLs answered 304
         mirror = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -75,7 +104,18 @@ class MirrorServer:
                 url = real_url(self.path)
                 mirror.requests.append(url)
                 status, body, content_type = mirror.site.lookup(url)
+                etag, modified = etag_of(body), mirror.site.last_modified(url)
+                if status == 200 and not_modified(self.headers, etag, modified):
+                    mirror.not_modified.append(url)
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
                 self.send_response(status)
+                if status == 200:
+                    self.send_header("ETag", etag)
+                    if modified:
+                        self.send_header("Last-Modified", modified)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -17,7 +17,7 @@ import json
 import shutil
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ TIME_DEPENDENT = frozenset({"article/relative_date", "article/future_date"})
 """Fixture cases whose item depends on when the page is fetched: not in the demo site."""
 
 PAGE_SIZE = 6
+STEP = timedelta(days=2, hours=5, minutes=17)
+"""Generated articles are published this far apart, newest first."""
 SECTIONS = {
     # (host, listing path): printed section name
     ("vusta.vn", "tin-tuc"): "Tin tức",
@@ -58,6 +60,7 @@ class SiteArticle:
     body: bytes = b""
     content_type: str = "text/html; charset=utf-8"
     expected: str | dict[str, Any] = field(default_factory=dict)
+    modified: str | None = None  # when the page last changed (RFC 3339): sitemap lastmod
 
 
 def slugify(title: str) -> str:
@@ -126,9 +129,14 @@ class SiteBuilder:
                     self.add_generated(link["url"], link["title"], link["summary"])
 
     def add_generated(
-        self, url: str | None = None, title: str | None = None, lead: str | None = None
+        self,
+        url: str | None = None,
+        title: str | None = None,
+        lead: str | None = None,
+        published: datetime | None = None,
     ) -> SiteArticle:
-        """A generated article (at ``url`` with ``title``, or new ones), its page written later."""
+        """A generated article (at ``url`` with ``title``, or new ones), its page written later;
+        published at ``published``, or a little before the one generated last."""
         number = self.next_id
         self.next_id += 1
         language = url_language(url) if url else ("en" if number % 4 == 0 else "vi")
@@ -143,11 +151,13 @@ class SiteBuilder:
         host = "en.vusta.vn" if url.startswith("https://en.") else "vusta.vn"
         paragraphs = [lead] if lead else []
         paragraphs += [pool[(number * 7 + k * 13) % len(pool)] for k in range(3)]
-        self.clock -= timedelta(days=2, hours=5, minutes=17)
+        if published is None:
+            self.clock -= STEP
+            published = self.clock
         article = SiteArticle(
             url=url,
             section=self._section_for(host, language, number),
-            published=self.clock.isoformat(timespec="seconds"),
+            published=published.isoformat(timespec="seconds"),
             title=title,
             teaser=paragraphs[0],
             expected={"paragraphs": paragraphs},
@@ -282,10 +292,11 @@ class SiteBuilder:
         (out / "pages").mkdir(parents=True)
         pages: dict[str, dict[str, Any]] = {}
 
-        def put(url: str, body: bytes, content_type: str = "text/html; charset=utf-8") -> None:
+        def put(url: str, body: bytes, content_type: str = "text/html; charset=utf-8") -> str:
             name = f"pages/{len(pages):04d}{'.html' if 'html' in content_type else '.txt'}"
             (out / name).write_bytes(body)
             pages[url] = {"file": name, "content_type": content_type}
+            return name
 
         ordered = self.newest_first()
         for article in ordered:
@@ -297,6 +308,9 @@ class SiteBuilder:
                 }
             else:
                 put(article.url, article.body, article.content_type)
+            changed = article.modified or article.published
+            if changed:  # the mirror's Last-Modified
+                pages[article.url]["last_modified"] = _http_date(changed)
         aliases = {}
         if alias_of:
             # the same page under the old CMS's URL shape, as a legacy link would reach it
@@ -408,7 +422,12 @@ class SiteBuilder:
 
     @staticmethod
     def _urlset(articles: list[SiteArticle]) -> bytes:
-        urls = "".join(f"<url><loc>{html.escape(a.url)}</loc></url>" for a in articles)
+        urls = "".join(
+            f"<url><loc>{html.escape(a.url)}</loc>"
+            + (f"<lastmod>{a.modified}</lastmod>" if a.modified else "")
+            + "</url>"
+            for a in articles
+        )
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>\n'
@@ -429,10 +448,42 @@ def build_demo_site(
     return builder.write(out, alias_of=vi[0].url, sitemap_only=vi[1].url)
 
 
-def build_generated_site(out: Path, articles: int, fixtures: Path = FIXTURES_DIR) -> dict[str, Any]:
-    """A site of ``articles`` generated articles (from the fixtures' texts), for scale work."""
+def build_generated_site(
+    out: Path,
+    articles: int,
+    fixtures: Path = FIXTURES_DIR,
+    *,
+    newest: datetime | None = None,
+    added: int = 0,
+    changed: int = 0,
+    changed_at: datetime | None = None,
+) -> dict[str, Any]:
+    """A site of ``articles`` generated articles (from the fixtures' texts), for scale work;
+    the newest published at ``newest`` (default mid-2024), the others ``STEP`` apart.
+
+    The same site later: ``added`` articles newer than all of them, and ``changed`` of the
+    originals (spread over the site) with a sentence added, their sitemap ``lastmod`` and
+    Last-Modified ``changed_at``. The originals keep their URLs and texts otherwise."""
     builder = SiteBuilder(fixtures)
-    for _ in range(articles):
-        builder.add_generated()
+    if newest is not None:
+        builder.clock = newest + STEP
+    originals = [builder.add_generated() for _ in range(articles)]
+    first = datetime.fromisoformat(originals[0].published or "") if originals else builder.clock
+    for k in range(added):
+        builder.add_generated(published=first + (k + 1) * STEP / 10)
+    if changed:
+        stride = max(1, len(originals) // changed)
+        when = (changed_at or datetime.now(dates.VN_TZ)).isoformat(timespec="seconds")
+        for article in originals[::stride][:changed]:
+            assert isinstance(article.expected, dict)
+            article.expected["paragraphs"][-1] += " Bài viết đã được cập nhật."
+            article.modified = when
     builder.render_generated()
     return builder.write(out)
+
+
+def _http_date(rfc3339: str) -> str:
+    """``2024-06-28T09:05:00+07:00`` → ``Fri, 28 Jun 2024 02:05:00 GMT`` (Last-Modified)."""
+    from email.utils import format_datetime
+
+    return format_datetime(datetime.fromisoformat(rfc3339).astimezone(UTC), usegmt=True)

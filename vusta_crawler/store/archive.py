@@ -70,6 +70,9 @@ class CrawlState:
 
     fetched: dict[str, str] = field(default_factory=dict)
     recent: dict[str, Validators] = field(default_factory=dict)
+    # (host, section path) of the listings some run paged through to their end: only those may
+    # stop early (after a killed first run, the rest of a listing is still to be read)
+    complete_listings: set[tuple[str, str]] = field(default_factory=set)
 
     def __contains__(self, url: object) -> bool:
         return url in self.fetched
@@ -321,6 +324,15 @@ class Archive:
              run.status, run.finish_reason, run.duration, run.exit_code, report),
         )  # fmt: skip
 
+    def mark_listings_complete(self, listings: set[tuple[str, str]]) -> None:
+        """Record that these listings were paged through to their end."""
+        self.commit()
+        self.db.executemany(
+            "INSERT INTO listings (host, section, completed_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (host, section) DO UPDATE SET completed_at = excluded.completed_at",
+            [(host, section, _now()) for host, section in sorted(listings)],
+        )
+
     def runs(self, limit: int = 20) -> list[sqlite3.Row]:
         """The latest runs, newest first."""
         return list(
@@ -349,6 +361,10 @@ class Archive:
             "JOIN articles ON articles.id = aliases.article"
         ):
             state.fetched[url] = fetched_at
+        state.complete_listings = {
+            (host, section)
+            for host, section in self.db.execute("SELECT host, section FROM listings")
+        }
         if refresh_since is not None:
             rows = self.db.execute(
                 "SELECT url, etag, last_modified FROM articles WHERE published >= ?",

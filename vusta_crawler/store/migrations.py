@@ -99,6 +99,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE UNIQUE INDEX runs_run_id ON runs (run_id)
         """,
     ),
+    Migration(
+        5,
+        "section listings a run has paged through to their end (incremental runs may stop early)",
+        """
+        CREATE TABLE listings (
+            host TEXT NOT NULL,
+            section TEXT NOT NULL,
+            completed_at TEXT NOT NULL,
+            PRIMARY KEY (host, section)
+        )
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

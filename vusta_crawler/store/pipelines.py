@@ -89,7 +89,10 @@ class ArchivePipeline:
         except ArchiveWriteError as error:
             self._write_failed(error)
         finished = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        ledger = getattr(self.crawler.spider, "ledger", None)
         try:
+            if ledger is not None and ledger.completed_listings:
+                self.archive.mark_listings_complete(ledger.completed_listings)
             self.archive.record_run(
                 RunRecord(self.run_id, self.started_at, finished, dict(self.counts))
             )

@@ -13,7 +13,9 @@ Incremental by default: the archive (setting ``VUSTA_DB``), read once when the r
 which articles are stored. A stored article is fetched again only when it was published within
 ``refresh_days`` (a conditional request with its ETag / Last-Modified: 304 is "unchanged") or
 when a sitemap's ``lastmod`` is later than its fetch; a listing's pagination stops after
-``overlap`` pages in a row that bring no article the archive lacks. Which pages a run fetches
+``overlap`` pages in a row that bring no article the archive lacks (once some run has paged
+through that listing to its end: a first run killed halfway leaves the rest to read). Which
+pages a run fetches
 depends on the archive as it was at the start, never on the order responses arrive in.
 Every request that fails for good is noted in ``self.ledger`` with its reason.
 """
@@ -183,9 +185,10 @@ class VustaSpider(scrapy.Spider):
         yield from self.article_requests(articles)
         if not articles:
             self.logger.debug("%s/%s: page %d lists no article: stop", host, section, page)
+            self.ledger.completed_listings.add((host, section))
             return
         quiet = 0 if any(url not in self.state for url in articles) else quiet + 1
-        if quiet >= self.options.overlap:
+        if quiet >= self.options.overlap and (host, section) in self.state.complete_listings:
             self._count(stats.LISTING_STOPPED_BY_ARCHIVE)
             return
         if self.options.max_pages is not None and page >= self.options.max_pages:

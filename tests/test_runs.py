@@ -1,0 +1,301 @@
+"""Scheduled runs as an operator meets them: exit codes, the lock, reports and the runs table,
+monitors that fail a run on a layout change, incremental runs and re-checks, interruptions.
+
+Crawls run ``vusta-crawler crawl --mirror …`` in subprocesses against generated mirror sites
+served from this process on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vusta_crawler.crawl.lock import RunLock
+from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite
+from vusta_crawler.devtools.sitegen import build_generated_site
+from vusta_crawler.extract import dates
+from vusta_crawler.store.archive import Archive
+
+NOW = datetime.now(dates.VN_TZ).replace(microsecond=0)
+
+
+def command(mirror: str, db: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "vusta_crawler.cli", "crawl", "--mirror", mirror, "--db",
+            str(db), "--no-progress", *extra]  # fmt: skip
+
+
+def crawl(mirror: str, db: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command(mirror, db, *extra), capture_output=True, text=True, encoding="utf-8", timeout=300
+    )
+
+
+def report_of(db: Path, result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    run_id = re.search(r"^Run (\S+):", result.stderr, re.M)
+    assert run_id, result.stderr
+    path = db.parent / "runs" / f"{run_id.group(1)}.json"
+    report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return report
+
+
+@pytest.fixture(scope="module")
+def recent_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """40 articles, the newest an hour old: four published in the last 7 days."""
+    root = tmp_path_factory.mktemp("recent") / "site"
+    build_generated_site(root, 40, newest=NOW - timedelta(hours=1))
+    return root
+
+
+@pytest.fixture(scope="module")
+def first_run(recent_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    work = tmp_path_factory.mktemp("first")
+    db = work / "vusta.sqlite3"
+    with MirrorServer(MirrorSite(recent_site)) as server:
+        result = crawl(server.url, db)
+        requested = list(server.requests)
+    yield {"db": db, "result": result, "requested": requested, "report": report_of(db, result)}
+
+
+# --- exit codes ------------------------------------------------------------------------------
+
+
+def test_exit_0_a_run_that_worked_reports_itself(first_run: dict) -> None:
+    result, report = first_run["result"], first_run["report"]
+    assert result.returncode == 0, result.stderr
+    assert report["status"] == "ok" and report["exit_code"] == 0
+    assert report["items"]["new"] == 40 and report["monitors_failed"] == []
+    assert report["field_coverage"]["title"] == 1.0 and report["field_coverage"]["published"] == 1.0
+    assert {m["name"].split("/")[0] for m in report["monitors"]} >= {
+        "Field coverage", "Lost pages", "Archive", "Finish Reason Monitor",
+        "Item Validation Monitor",
+    }  # fmt: skip
+    with Archive(first_run["db"]) as archive:
+        row = archive.runs()[0]
+        assert row["status"] == "ok" and row["exit_code"] == 0 and row["new"] == 40
+        assert json.loads(row["report"])["run_id"] == report["run_id"]
+    assert f"Run {report['run_id']}: ok (exit 0)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--overlap", "0"], "overlap must be a whole number of at least 1"),
+        (["--refresh-days", "soon"], "refresh_days must be a whole number"),
+        (["--sections", "tin tuc!"], "is not a section path"),
+        (["--feed", "f.json", "--feed-url", "file:///tmp/f.json"], "--feed-url must be"),
+        (["--log-level", "LOUD"], "one of CRITICAL, ERROR, WARNING, INFO, DEBUG"),
+    ],
+)
+def test_exit_2_usage_errors_say_what_is_wrong(
+    tmp_path: Path, extra: list[str], message: str
+) -> None:
+    result = crawl("http://127.0.0.1:9", tmp_path / "a.sqlite3", *extra)
+    assert result.returncode == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_exit_2_for_a_db_that_cannot_be_the_archive(tmp_path: Path) -> None:
+    newer = tmp_path / "newer.sqlite3"
+    Archive(newer).close()
+    with sqlite3.connect(newer) as db:
+        db.execute("INSERT INTO schema_migrations VALUES (99, 'future', 'x')")
+    (tmp_path / "notes.txt").write_text("not a database " * 100)
+    for db_path, message in [
+        (tmp_path, "is a directory"),
+        (newer, "newer than this vusta-crawler"),
+        (tmp_path / "notes.txt", "not an archive"),
+        (tmp_path / "notes.txt" / "x.sqlite3", "--db"),
+    ]:
+        result = crawl("http://127.0.0.1:9", db_path)
+        assert result.returncode == 2, (db_path, result.stderr)
+        assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_exit_3_when_the_mirror_cannot_be_reached(tmp_path: Path) -> None:
+    db = tmp_path / "a.sqlite3"
+    result = crawl("http://127.0.0.1:9", db)
+    assert result.returncode == 3, result.stderr
+    assert "could not reach the mirror" in result.stderr
+    report = report_of(db, result)
+    assert report["status"] == "unreachable" and report["download_errors"]
+
+
+def test_exit_75_while_another_run_holds_the_archive(recent_site: Path, tmp_path: Path) -> None:
+    db = tmp_path / "a.sqlite3"
+    with RunLock(db, run_id="the-other-run"), MirrorServer(MirrorSite(recent_site)) as server:
+        result = crawl(server.url, db)
+        assert server.requests == [], "a locked run fetches nothing"
+    assert result.returncode == 75
+    assert "the-other-run" in result.stderr and "locked" in result.stderr
+    # the lock goes with its holder: now the run goes ahead
+    with MirrorServer(MirrorSite(recent_site)) as server:
+        assert crawl(server.url, db, "--max-pages", "1").returncode == 0
+
+
+def test_two_runs_started_together_one_waits_out(recent_site: Path, tmp_path: Path) -> None:
+    db = tmp_path / "a.sqlite3"
+    with MirrorServer(MirrorSite(recent_site)) as server:
+        runs = [subprocess.Popen(command(server.url, db), stderr=subprocess.PIPE, text=True,
+                                 encoding="utf-8") for _ in range(2)]  # fmt: skip
+        outputs = [run.communicate(timeout=300)[1] for run in runs]
+    codes = sorted(run.returncode for run in runs)
+    assert codes == [0, 75], outputs
+    with Archive(db) as archive:
+        assert archive.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert archive.count() == 40 and archive.count("runs") == 1
+
+
+def _slow(site: MirrorSite, seconds: float) -> MirrorSite:
+    lookup = site.lookup
+
+    def slow_lookup(url: str) -> tuple[int, bytes, str]:
+        time.sleep(seconds)
+        return lookup(url)
+
+    site.lookup = slow_lookup  # type: ignore[method-assign]
+    return site
+
+
+def test_exit_130_on_sigint_stops_cleanly_and_says_so(recent_site: Path, tmp_path: Path) -> None:
+    db = tmp_path / "a.sqlite3"
+    with MirrorServer(_slow(MirrorSite(recent_site), 0.05)) as server:
+        run = subprocess.Popen(command(server.url, db), stderr=subprocess.PIPE, text=True,
+                               encoding="utf-8")  # fmt: skip
+        deadline = time.monotonic() + 60
+        while len(server.requests) < 25 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 130, stderr
+    assert ": interrupted (exit 130)" in stderr
+    with Archive(db) as archive:
+        assert archive.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored = archive.count()
+        row = archive.runs()[0]
+        assert row["status"] == "interrupted" and row["exit_code"] == 130
+    assert 0 < stored < 40, "what was fetched before the signal is kept"
+
+
+# --- monitors --------------------------------------------------------------------------------
+
+
+def _move_markup(site: Path, what: str) -> None:
+    """The site's article pages after a redesign: the date line or the body in markup the
+    extraction does not know (a client-rendered app: data attributes and JSON state)."""
+    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    for url in manifest["articles"]:
+        page = site / manifest["pages"][url]["file"]
+        html = page.read_text(encoding="utf-8")
+        if what == "date":
+            html = re.sub(r'<div class="date">[^<]*</div>',
+                          '<div class="meta" data-ts="1638953520"></div>', html)  # fmt: skip
+        else:
+            html = re.sub(r'<div class="content">.*?</div>(?=\s*<div class="box">)',
+                          '<div id="app"></div><script type="application/json">{}</script>',
+                          html, flags=re.S)  # fmt: skip
+        page.write_text(html, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("moved", "monitor"),
+    [("date", "Field coverage/published on enough items"),
+     ("body", "Lost pages/few article pages lost")],
+)  # fmt: skip
+def test_exit_1_when_a_layout_change_empties_fields(
+    tmp_path: Path, moved: str, monitor: str
+) -> None:
+    site = tmp_path / "site"
+    build_generated_site(site, 30)
+    _move_markup(site, moved)
+    db = tmp_path / "a.sqlite3"
+    with MirrorServer(MirrorSite(site)) as server:
+        result = crawl(server.url, db)
+    assert result.returncode == 1, result.stderr
+    assert f"Monitor failed: {monitor}" in result.stderr
+    report = report_of(db, result)
+    assert report["status"] == "monitors_failed" and monitor in report["monitors_failed"]
+    if moved == "body":
+        unread = [e for e in report["lost"] if e["reason"].startswith("not_article/")]
+        assert len(unread) == 30, "every article page named as lost, with the reason"
+        assert {e["reason"] for e in report["lost"]} - {e["reason"] for e in unread} == {
+            "http_404"
+        }, "and the site's one missing page"
+
+
+# --- incremental runs ------------------------------------------------------------------------
+
+
+def test_a_second_run_fetches_only_listings_heads_and_recent_articles(
+    first_run: dict, recent_site: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "again.sqlite3"
+    db.write_bytes(first_run["db"].read_bytes())
+    counts = []
+    for _ in range(2):
+        with MirrorServer(MirrorSite(recent_site)) as server:
+            result = crawl(server.url, db)
+            counts.append(len(server.requests))
+            rechecked = set(server.not_modified)
+        assert result.returncode == 0, result.stderr
+    report = report_of(db, result)
+    assert counts[0] == counts[1], "two identical runs fetch the same pages"
+    recent = {u for u, item in _articles(recent_site).items()
+              if datetime.fromisoformat(item["published"]) >= NOW - timedelta(days=7)}  # fmt: skip
+    assert len(recent) == 4 and rechecked == recent, "recent articles re-checked, answered 304"
+    # per host: robots.txt (twice: Scrapy's middleware and the sitemap lines), the home page,
+    # the sitemap index and its urlset, the page its menu names, the first page of each listing
+    assert counts[0] == 2 * (2 + 1 + 2 + 1) + 5 + len(recent)
+    assert report["items"]["not_modified"] == 4 and report["items"]["new"] == 0
+    with Archive(db) as archive:
+        assert archive.count() == 40 and archive.count("revisions") == 0
+
+
+def _articles(site: Path) -> dict[str, Any]:
+    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    articles: dict[str, Any] = manifest["articles"]
+    return articles
+
+
+def test_a_changed_site_gives_exactly_its_revisions_and_new_articles(
+    first_run: dict, tmp_path: Path
+) -> None:
+    db = tmp_path / "changed.sqlite3"
+    db.write_bytes(first_run["db"].read_bytes())
+    site = tmp_path / "site"
+    build_generated_site(site, 40, newest=NOW - timedelta(hours=1), added=5, changed=4,
+                         changed_at=datetime.now(dates.VN_TZ) + timedelta(minutes=1))  # fmt: skip
+    with MirrorServer(MirrorSite(site)) as server:
+        result = crawl(server.url, db)
+    assert result.returncode == 0, result.stderr
+    report = report_of(db, result)
+    assert report["items"]["new"] == 5 and report["items"]["updated"] == 4
+    with Archive(db) as archive:
+        assert archive.count() == 45 and archive.count("revisions") == 4
+
+
+def test_a_full_run_fetches_every_article_again_and_counts_them(first_run: dict, recent_site: Path,
+                                                tmp_path: Path) -> None:  # fmt: skip
+    db = tmp_path / "full.sqlite3"
+    db.write_bytes(first_run["db"].read_bytes())
+    with MirrorServer(MirrorSite(recent_site)) as server:
+        result = crawl(server.url, db, "--full")
+        fetched = set(server.requests)
+    assert set(_articles(recent_site)) <= fetched
+    assert report_of(db, result)["items"]["unchanged"] == 40
+    # a full crawl of the real site finds thousands: 40 is a site gone wrong
+    assert result.returncode == 1
+    assert (
+        "Monitor failed: Archive/a full crawl finds enough articles: a full crawl found 40 "
+        "articles (at least 50)" in result.stderr
+    )
