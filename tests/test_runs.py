@@ -299,3 +299,51 @@ def test_a_full_run_fetches_every_article_again_and_counts_them(first_run: dict,
         "Monitor failed: Archive/a full crawl finds enough articles: a full crawl found 40 "
         "articles (at least 50)" in result.stderr
     )
+
+
+def test_runs_and_stats_commands_read_the_archive(first_run: dict) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "vusta_crawler.cli", *args,
+                               "--db", str(first_run["db"])],
+                              capture_output=True, text=True, encoding="utf-8")  # fmt: skip
+
+    run_id = first_run["report"]["run_id"]
+    listing = cli("runs")
+    assert listing.returncode == 0 and run_id in listing.stdout and " ok " in listing.stdout
+    shown = cli("runs", "show", run_id[:12])
+    assert shown.returncode == 0 and json.loads(shown.stdout) == first_run["report"]
+    assert cli("runs", "show", "nosuchrun").returncode == 2
+    assert cli("runs", "nonsense").returncode == 2
+    stats = cli("stats")
+    assert stats.returncode == 0 and "40 articles" in stats.stdout
+    assert f"Last successful run: {run_id}" in stats.stdout
+    by_year = stats.stdout.split("By year published:")[1].split()
+    assert sum(map(int, by_year[1::2])) == 40 and str(NOW.year) in by_year[::2]
+
+
+def test_the_deploy_files_run_the_scheduled_entry_point() -> None:
+    import configparser
+    import shlex
+
+    from vusta_crawler.cli import build_parser
+
+    deploy = Path(__file__).parent.parent / "deploy"
+    service = configparser.ConfigParser(interpolation=None, strict=False)
+    service.read(deploy / "vusta-crawler.service")
+    assert service["Service"]["SuccessExitStatus"] == "75" and service["Service"]["Restart"] == "no"
+    cron = next(
+        line for line in (deploy / "vusta-crawler.cron").read_text().splitlines()
+        if line and not line.startswith("#")
+    )  # fmt: skip
+    assert "[ $? -eq 75 ]" in cron
+    for line in (service["Service"]["ExecStart"], cron.split("&&", 1)[1].split("||")[0]):
+        words = shlex.split(line)
+        program = next(i for i, word in enumerate(words) if word.endswith("vusta-crawler"))
+        args = build_parser().parse_args(words[program + 1 :])  # the options exist
+        assert args.command == "crawl" and args.feed_url.startswith("https://")
+    timer = configparser.ConfigParser()
+    timer.read(deploy / "vusta-crawler.timer")
+    assert timer["Timer"]["OnCalendar"] == "*-*-* 00/6:17:00"
+    cfg = configparser.ConfigParser()
+    cfg.read(Path(__file__).parent.parent / "scrapy.cfg")
+    assert cfg["deploy"]["project"] == "vusta_crawler"

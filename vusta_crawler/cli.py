@@ -229,6 +229,75 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_archive(db: str) -> Any:
+    """The archive at ``db`` for reading, or None after saying why (exit 2)."""
+    from vusta_crawler.store.archive import Archive, ArchiveError
+
+    if not Path(db).is_file():
+        print(f"vusta-crawler: no archive at {db} (run a crawl first)", file=sys.stderr)
+        return None
+    try:
+        return Archive(db)
+    except ArchiveError as error:
+        print(f"vusta-crawler: {error}", file=sys.stderr)
+        return None
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    archive = _open_archive(args.db)
+    if archive is None:
+        return 2
+    if args.words and (len(args.words) != 2 or args.words[0] != "show"):
+        print("vusta-crawler: runs takes no argument, or: runs show RUN_ID", file=sys.stderr)
+        return 2
+    with archive:
+        if args.words:
+            row = archive.run(args.words[1])
+            if row is None:
+                print(f"vusta-crawler: no single run with id {args.words[1]!r}", file=sys.stderr)
+                return 2
+            report = json.loads(row["report"]) if row["report"] else dict(row)
+            print(json.dumps(report, ensure_ascii=False, indent=2))
+            return 0
+        print(f"{'run':<24} {'started':<20} {'status':<16} {'new':>5} {'upd':>5} {'same':>5}"
+              f" {'secs':>7}")  # fmt: skip
+        for row in archive.runs(args.limit):
+            print(
+                f"{row['run_id'] or row['id']!s:<24} {row['started_at']:<20} "
+                f"{row['status'] or '(no report)':<16} {row['new']:>5} {row['updated']:>5} "
+                f"{row['unchanged']:>5} {row['duration'] or 0:>7.1f}"
+            )
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    archive = _open_archive(args.db)
+    if archive is None:
+        return 2
+    with archive:
+        db = archive.db
+        print(
+            f"Archive {archive.path}: {archive.count()} articles, "
+            f"{archive.count('aliases')} alias URLs, {archive.count('revisions')} revisions."
+        )
+        last = db.execute(
+            "SELECT run_id, finished_at FROM runs WHERE status = 'ok' "
+            "ORDER BY finished_at DESC LIMIT 1"
+        ).fetchone()
+        print(f"Last successful run: {last[0]} at {last[1]}" if last else "No successful run yet.")
+        print("By site and section:")
+        for site, section, count in archive.by_site_and_section():
+            print(f"  {site:<12} {section or '(no section)':<40} {count:>6}")
+        print("By year published:")
+        years = db.execute(
+            "SELECT COALESCE(substr(published, 1, 4), '(undated)'), COUNT(*) FROM articles "
+            "GROUP BY 1 ORDER BY 1"
+        )
+        for year, count in years:
+            print(f"  {year:<10} {count:>6}")
+    return 0
+
+
 def _date(text: str) -> str:
     from datetime import date
 
@@ -318,6 +387,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--feed-url", help="jsonfeed: the URL the first file is published at")
     export.set_defaults(func=cmd_export)
+
+    runs = commands.add_parser("runs", help="list recent crawl runs, or show one run's report")
+    runs.add_argument(
+        "words", nargs="*", metavar="show RUN_ID", help="print one run's report (id or its start)"
+    )
+    runs.add_argument("--db", default=str(DEFAULT_DB))
+    runs.add_argument("--limit", type=int, default=20)
+    runs.set_defaults(func=cmd_runs)
+
+    stats = commands.add_parser("stats", help="summarize the archive")
+    stats.add_argument("--db", default=str(DEFAULT_DB))
+    stats.set_defaults(func=cmd_stats)
 
     fixture = commands.add_parser("fixture", help="maintain the saved-page fixtures")
     fixture_commands = fixture.add_subparsers(dest="fixture_command", required=True)

@@ -59,7 +59,12 @@ ITEM_PIPELINES = {
 
 # Monitors, run when the spider closes: a failure fails the run (exit code 1).
 # https://spidermon.readthedocs.io/en/latest/getting-started.html
-EXTENSIONS = {"spidermon.contrib.scrapy.extensions.Spidermon": 500}
+EXTENSIONS = {
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+    "vusta_crawler.crawl.progress.Progress": 600,
+}
+VUSTA_PROGRESS = None  # None: a progress line when stderr is a terminal, else periodic log lines
+VUSTA_PROGRESS_INTERVAL = 60.0
 SPIDERMON_ENABLED = True
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["vusta_crawler.crawl.monitors.RunMonitorSuite"]
 SPIDERMON_VALIDATION_SCHEMAS = [str(Path(__file__).parent / "schemas" / "article.schema.json")]
