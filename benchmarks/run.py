@@ -279,13 +279,58 @@ def bench_export_memory() -> dict[str, Any]:
     }
 
 
+def bench_incremental(articles: int = 2000) -> dict[str, Any]:
+    """Three ``vusta-crawler crawl`` runs on a generated mirror of ``articles`` articles: the
+    first into an empty archive, the second over the unchanged site, the third after 10
+    articles changed (sitemap ``lastmod``) and 20 were added. Requests as the mirror counts
+    them; seconds of the whole command (start-up included)."""
+    import subprocess
+    import tempfile
+    from datetime import timedelta
+
+    from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite
+    from vusta_crawler.devtools.sitegen import build_generated_site
+    from vusta_crawler.store.archive import Archive
+
+    now = datetime.now(dates.VN_TZ).replace(microsecond=0)
+    runs: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        site, changed, db = Path(tmp) / "site", Path(tmp) / "changed", Path(tmp) / "a.sqlite3"
+        build_generated_site(site, articles, newest=now - timedelta(hours=1))
+        build_generated_site(changed, articles, newest=now - timedelta(hours=1), added=20,
+                             changed=10, changed_at=now + timedelta(minutes=5))  # fmt: skip
+        for name, root in (("first", site), ("second", site), ("third", changed)):
+            with MirrorServer(MirrorSite(root)) as server:
+                command = [sys.executable, "-m", "vusta_crawler.cli", "crawl", "--mirror",
+                           server.url, "--db", str(db), "--no-progress"]  # fmt: skip
+                start = time.perf_counter()
+                done = subprocess.run(command, capture_output=True, text=True)
+                seconds = time.perf_counter() - start
+                runs[name] = {"exit_code": done.returncode, "requests": len(server.requests),
+                              "seconds": round(seconds, 2)}  # fmt: skip
+            with Archive(db) as archive:
+                row = archive.runs(1)[0]
+                runs[name].update(new=row["new"], updated=row["updated"])
+    first, second, third = runs["first"], runs["second"], runs["third"]
+    return {
+        "articles": articles,
+        **runs,
+        "requests_ratio": round(second["requests"] / first["requests"], 4),
+        "time_ratio": round(second["seconds"] / first["seconds"], 4),
+        "third_finds_exactly_10_revisions_and_20_new": third["updated"] == 10
+        and third["new"] == 20,
+    }
+
+
 def main() -> int:
     warnings.simplefilter("ignore")
     results = {
         "extract": bench_extract(rounds=7),
         "dates": bench_dates(rounds=7),
         "export_memory": bench_export_memory(),
+        "incremental": bench_incremental(),
     }
+    incremental = results["incremental"]
     checks = {
         "extract.ratio": results["extract"]["ratio"],
         "dates.ratio": results["dates"]["ratio"],
@@ -294,6 +339,16 @@ def main() -> int:
     results["targets"] = {
         key: {"target": TARGETS[key], "measured": value, "met": value >= TARGETS[key]}
         for key, value in checks.items()
+    }
+    for key, target in (("requests_ratio", 0.02), ("time_ratio", 0.05)):
+        value = incremental[key]
+        results["targets"][f"incremental.{key}"] = {
+            "target_at_most": target, "measured": value, "met": value <= target,
+        }  # fmt: skip
+    results["targets"]["incremental.third_run"] = {
+        "target": "10 revisions, 20 new",
+        "measured": "{updated} revisions, {new} new".format(**incremental["third"]),
+        "met": incremental["third_finds_exactly_10_revisions_and_20_new"],
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, indent=2))

@@ -461,7 +461,7 @@ def build_generated_site(
     """A site of ``articles`` generated articles (from the fixtures' texts), for scale work;
     the newest published at ``newest`` (default mid-2024), the others ``STEP`` apart.
 
-    The same site later: ``added`` articles newer than all of them, and ``changed`` of the
+    The same site later: ``added`` articles newer than all of them (two minutes apart), and ``changed`` of the
     originals (spread over the site) with a sentence added, their sitemap ``lastmod`` and
     Last-Modified ``changed_at``. The originals keep their URLs and texts otherwise."""
     builder = SiteBuilder(fixtures)
@@ -470,7 +470,7 @@ def build_generated_site(
     originals = [builder.add_generated() for _ in range(articles)]
     first = datetime.fromisoformat(originals[0].published or "") if originals else builder.clock
     for k in range(added):
-        builder.add_generated(published=first + (k + 1) * STEP / 10)
+        builder.add_generated(published=first + (k + 1) * timedelta(minutes=2))
     if changed:
         stride = max(1, len(originals) // changed)
         when = (changed_at or datetime.now(dates.VN_TZ)).isoformat(timespec="seconds")
