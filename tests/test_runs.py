@@ -347,3 +347,20 @@ def test_the_deploy_files_run_the_scheduled_entry_point() -> None:
     cfg = configparser.ConfigParser()
     cfg.read(Path(__file__).parent.parent / "scrapy.cfg")
     assert cfg["deploy"]["project"] == "vusta_crawler"
+
+
+def test_sections_restrict_the_run_and_a_missing_listing_fails_it(
+    recent_site: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "a.sqlite3"
+    with MirrorServer(MirrorSite(recent_site)) as server:
+        result = crawl(server.url, db, "--sections", "tin-tuc/co-quan-tw")
+        requested = list(server.requests)
+    assert result.returncode == 0, result.stderr
+    assert not [u for u in requested if "sitemap" in u], "sitemaps name every section"
+    with Archive(db) as archive:
+        assert {row["section"] for row in archive.iter_rows()} == {"Cơ quan TW"}
+    with MirrorServer(MirrorSite(recent_site)) as server:
+        result = crawl(server.url, tmp_path / "b.sqlite3", "--sections", "khong-co")
+    assert result.returncode == 1
+    assert "Monitor failed: Lost pages/every listing fetched" in result.stderr

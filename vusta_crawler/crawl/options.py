@@ -89,8 +89,11 @@ def _sections(
         host = match.group("host")
         if host and host not in hosts:
             raise OptionError(f"section {name!r} is on {host}, which this crawl does not visit")
-        for h in (host,) if host else hosts:
-            found.append((h, match.group("path")))
+        path = match.group("path")
+        # a bare path: the hosts that declare it (vusta.vn's "tin-tuc"), else every host
+        declared = tuple(h for h in hosts if path in patterns.DEFAULT_SECTIONS.get(h, ()))
+        for h in (host,) if host else declared or hosts:
+            found.append((h, path))
     return tuple(found)
 
 

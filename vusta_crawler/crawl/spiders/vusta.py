@@ -213,7 +213,10 @@ class VustaSpider(scrapy.Spider):
         return bool(printed) and max(printed) < floor
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        """robots.txt: the sitemaps it names (on our hosts only)."""
+        """robots.txt: the sitemaps it names (on our hosts only). Not with ``sections``: a
+        sitemap names articles of every section, and their URLs do not say which."""
+        if self.options.sections is not None:
+            return
         for line in response.text.splitlines() if isinstance(response, TextResponse) else []:
             name, _, value = line.partition(":")
             if name.strip().lower() == "sitemap":
@@ -276,8 +279,9 @@ class VustaSpider(scrapy.Spider):
             _header(response, b"ETag"), _header(response, b"Last-Modified")
         )
         yield item
-        links = [entry["url"] for entry in (item.related or []) + (item.latest or [])]
-        yield from self.article_requests(links)
+        if self.options.sections is None:  # with sections, only their listings say what to read
+            links = [entry["url"] for entry in (item.related or []) + (item.latest or [])]
+            yield from self.article_requests(links)
 
     @staticmethod
     def read_article(response: TextResponse) -> Extraction:
