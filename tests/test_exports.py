@@ -135,3 +135,18 @@ def test_export_command(archive_path: Path, tmp_path: Path) -> None:
     assert result.returncode == 2 and "no archive" in result.stderr
     result = run("jsonl", "--db", str(archive_path), "--since", "yesterday")
     assert result.returncode == 2 and "--since" in result.stderr
+
+
+def test_atomic_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from vusta_crawler.export.files import atomic_writer
+
+    mask = os.umask(0o022)
+    try:
+        with atomic_writer(tmp_path / "feed.json") as out:
+            out.write("{}")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "feed.json").stat().st_mode) == 0o644, "a web server reads it"

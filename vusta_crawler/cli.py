@@ -94,7 +94,6 @@ def _spider_args(args: argparse.Namespace) -> dict[str, Any]:
 def _usage_problem(args: argparse.Namespace) -> str | None:
     """What is wrong with the crawl's options or its ``--db`` (exit 2), or None."""
     from vusta_crawler.crawl.options import CrawlOptions, OptionError
-    from vusta_crawler.crawl.run import check_archive
 
     try:
         CrawlOptions.parse(**_spider_args(args))
@@ -102,7 +101,10 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         return str(error)
     if args.feed_url and not args.feed_url.startswith(("https://", "http://")):
         return f"--feed-url must be the feed's public http(s) URL (got {args.feed_url!r})"
-    return check_archive(Path(args.db))
+    db = Path(args.db)
+    if db.is_dir():
+        return f"--db {db} is a directory; give the archive file's path"
+    return None  # the archive itself is checked once the run holds its lock
 
 
 def _crawl_and_report(args: argparse.Namespace, mirror: str | None) -> int:

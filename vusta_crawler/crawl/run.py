@@ -24,6 +24,7 @@ from vusta_crawler.crawl.lock import Locked, RunLock
 from vusta_crawler.crawl.report import (
     EXIT_CODES,
     EXIT_LOCKED,
+    EXIT_USAGE,
     UNREACHABLE,
     CrawlResult,
     build_report,
@@ -118,7 +119,12 @@ def scheduled_run(
         lock.acquire()
     except Locked as error:
         return RunOutcome(EXIT_LOCKED, None, f"vusta-crawler: {error}; not started")
+    except OSError as error:
+        return RunOutcome(EXIT_USAGE, None, f"vusta-crawler: --db {db}: {error.strerror or error}")
     try:
+        problem = check_archive(db)  # under the lock: migrations run in one process at a time
+        if problem:
+            return RunOutcome(EXIT_USAGE, None, f"vusta-crawler: {problem}")
         settings = crawl_settings(db, mirror, log_level, run_id, progress)
         result = run_crawl(settings, spider_args)
         if stats_path is not None:

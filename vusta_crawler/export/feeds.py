@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urljoin
 
 from vusta_crawler.export.files import atomic_writer
 from vusta_crawler.store.archive import Archive, row_to_item
@@ -109,8 +110,8 @@ def write_jsonfeed(
 
 
 def _beside(url: str, name: str) -> str:
-    """The URL of file ``name`` in the same folder as ``url``."""
-    return url.rsplit("/", 1)[0] + "/" + name if "/" in url else name
+    """The URL of file ``name`` in the same folder as ``url`` (a bare file name stays one)."""
+    return urljoin(url, name)
 
 
 def write_jsonl_file(archive: Archive, path: Path, **filters: Any) -> int:

@@ -14,6 +14,12 @@ from pathlib import Path
 from typing import IO
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[IO[str]]:
     """``with atomic_writer(path) as out:`` — ``path`` appears, complete, when the block ends
@@ -21,6 +27,7 @@ def atomic_writer(path: Path) -> Iterator[IO[str]]:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(temporary, 0o666 & ~_umask())  # what open() would give, not mkstemp's 0600
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             yield out
             out.flush()

@@ -8,6 +8,7 @@ transactions; SQL is parameterized only. The schema is versioned (:mod:`migratio
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -141,7 +142,12 @@ class Archive:
             )
         for migration in MIGRATIONS:
             if current < migration.version <= target:
-                self.db.execute("BEGIN")
+                # BEGIN IMMEDIATE, then read the version again: another process opening the
+                # same new file at the same moment applies each migration once, not twice
+                self.db.execute("BEGIN IMMEDIATE")
+                if self.schema_version() >= migration.version:
+                    self.db.execute("COMMIT")
+                    continue
                 self.db.execute(
                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
                     "version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
@@ -169,13 +175,19 @@ class Archive:
             self._begin()
             self.db.execute("SAVEPOINT item")
         except sqlite3.Error as error:
+            lost = self._pending + 1
             self._rollback()
-            raise ArchiveWriteError(f"{self.path}: {error}", self._lost()) from error
+            raise ArchiveWriteError(f"{self.path}: {error}", lost) from error
         try:
             outcome = self._store(data, validators)
         except sqlite3.Error as error:
-            self.db.execute("ROLLBACK TO item")
-            self.db.execute("RELEASE item")
+            try:
+                self.db.execute("ROLLBACK TO item")
+                self.db.execute("RELEASE item")
+            except sqlite3.Error:  # SQLite rolled the whole batch back (disk full, I/O error)
+                lost = self._pending + 1
+                self._rollback()
+                raise ArchiveWriteError(f"{self.path}: {error}", lost) from error
             raise ArchiveWriteError(f"{self.path}: {error}") from error
         self.db.execute("RELEASE item")
         self._tick()
@@ -283,13 +295,11 @@ class Archive:
         if self._pending >= self.batch_size:
             self.commit()
 
-    def _lost(self) -> int:
-        return self._pending + 1
-
     def _rollback(self) -> None:
-        if self.db.in_transaction:
-            self.db.execute("ROLLBACK")
         self._pending = 0
+        if self.db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already
+                self.db.execute("ROLLBACK")
 
     def commit(self) -> None:
         """Commit the open batch; on failure roll it back and raise :class:`ArchiveWriteError`
