@@ -255,7 +255,14 @@ def test_a_second_run_fetches_only_listings_heads_and_recent_articles(
     assert len(recent) == 4 and rechecked == recent, "recent articles re-checked, answered 304"
     # per host: robots.txt (twice: Scrapy's middleware and the sitemap lines), the home page,
     # the sitemap index and its urlset, the page its menu names, the first page of each listing
-    assert counts[0] == 2 * (2 + 1 + 2 + 1) + 5 + len(recent)
+    # and the one article URL the first run lost (a 404): asked for again, never forgotten
+    assert counts[0] == 2 * (2 + 1 + 2 + 1) + 5 + len(recent) + 1
+    assert "https://vusta.vn/bai-viet-da-go-bo-p99999.html" in server.requests
+    with Archive(db) as archive:
+        attempts = archive.db.execute("SELECT url, reason, attempts FROM pending").fetchall()
+        assert [tuple(row) for row in attempts] == [
+            ("https://vusta.vn/bai-viet-da-go-bo-p99999.html", "http_404", 3)
+        ]
     assert report["items"]["not_modified"] == 4 and report["items"]["new"] == 0
     with Archive(db) as archive:
         assert archive.count() == 40 and archive.count("revisions") == 0

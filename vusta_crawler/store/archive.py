@@ -33,6 +33,9 @@ URL as an alias of the article it matched (the same article under another URL).
 
 JSON_FIELDS = frozenset({"authors", "images", "related", "latest"})
 
+PENDING_MAX_ATTEMPTS = 5
+"""A lost article URL is asked for again by this many runs, then left (still listed)."""
+
 # The outcomes of storing one item (stats ``vusta/archive/<outcome>``).
 NEW, UPDATED, UNCHANGED, ALIAS = "new", "updated", "unchanged", "alias"
 
@@ -74,6 +77,8 @@ class CrawlState:
     # (host, section path) of the listings some run paged through to their end: only those may
     # stop early (after a killed first run, the rest of a listing is still to be read)
     complete_listings: set[tuple[str, str]] = field(default_factory=set)
+    # article URLs earlier runs lost (errors, drops): asked for again
+    pending: list[str] = field(default_factory=list)
 
     def __contains__(self, url: object) -> bool:
         return url in self.fetched
@@ -334,6 +339,16 @@ class Archive:
              run.status, run.finish_reason, run.duration, run.exit_code, report),
         )  # fmt: skip
 
+    def record_pending(self, lost: list[tuple[str, str]]) -> None:
+        """Remember article URLs a run lost, with the reason (one more attempt each)."""
+        self.commit()
+        self.db.executemany(
+            "INSERT INTO pending (url, reason, lost_at) VALUES (?, ?, ?) ON CONFLICT (url) DO "
+            "UPDATE SET reason = excluded.reason, lost_at = excluded.lost_at, "
+            "attempts = attempts + 1",
+            [(url, reason, _now()) for url, reason in lost],
+        )
+
     def mark_listings_complete(self, listings: set[tuple[str, str]]) -> None:
         """Record that these listings were paged through to their end."""
         self.commit()
@@ -371,6 +386,16 @@ class Archive:
             "JOIN articles ON articles.id = aliases.article"
         ):
             state.fetched[url] = fetched_at
+        self.db.execute(  # stored since: no longer pending
+            "DELETE FROM pending WHERE url IN (SELECT url FROM articles) "
+            "OR url IN (SELECT url FROM aliases)"
+        )
+        state.pending = [
+            url
+            for (url,) in self.db.execute(
+                "SELECT url FROM pending WHERE attempts < ? ORDER BY url", (PENDING_MAX_ATTEMPTS,)
+            )
+        ]
         state.complete_listings = {
             (host, section)
             for host, section in self.db.execute("SELECT host, section FROM listings")

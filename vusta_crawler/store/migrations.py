@@ -111,6 +111,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         )
         """,
     ),
+    Migration(
+        6,
+        "article URLs a run lost (an error, a drop): the next runs ask for them again",
+        """
+        CREATE TABLE pending (
+            url TEXT PRIMARY KEY,
+            reason TEXT NOT NULL,
+            lost_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 1
+        )
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

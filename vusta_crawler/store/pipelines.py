@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from vusta_crawler import stats
+from vusta_crawler.extract.urls import is_article_url
 from vusta_crawler.store.archive import Archive, ArchiveWriteError, RunRecord, Validators
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class ValidatePipeline:
     """Drops items that lack what the archive needs, counting each reason."""
 
     def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
 
     @classmethod
@@ -53,6 +55,9 @@ class ValidatePipeline:
                 reason = f"missing_{name}"
                 if self.stats is not None:
                     self.stats.inc_value(stats.DROPPED + reason)
+                ledger = getattr(self.crawler.spider, "ledger", None)
+                if ledger is not None and adapter.get("url"):
+                    ledger.lose(str(adapter.get("url")), f"dropped/{reason}")
                 raise ItemDropped(reason, str(adapter.get("url")))
         return item
 
@@ -91,8 +96,12 @@ class ArchivePipeline:
         finished = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         ledger = getattr(self.crawler.spider, "ledger", None)
         try:
-            if ledger is not None and ledger.completed_listings:
-                self.archive.mark_listings_complete(ledger.completed_listings)
+            if ledger is not None:
+                lost = [(e.url, e.reason) for e in ledger.lost if is_article_url(e.url)]
+                self.archive.record_pending(lost)
+                # a lost batch's URLs are unknown: its listings must be read whole again
+                if ledger.completed_listings and not self._stat(stats.ARCHIVE_WRITE_ERROR):
+                    self.archive.mark_listings_complete(ledger.completed_listings)
             self.archive.record_run(
                 RunRecord(self.run_id, self.started_at, finished, dict(self.counts))
             )
@@ -111,6 +120,8 @@ class ArchivePipeline:
             outcome = self.archive.store(item, known.pop(url, None))
         except ArchiveWriteError as error:
             self._write_failed(error)
+            if ledger is not None:
+                ledger.lose(url, WRITE_ERROR)
             raise ItemDropped(WRITE_ERROR, str(url)) from error
         self.counts[outcome] += 1
         self._inc(stats.ARCHIVE + outcome)
@@ -120,6 +131,9 @@ class ArchivePipeline:
         logger.error("Archive write failed (%d item(s) not archived): %s", error.lost, error)
         self._inc(stats.ARCHIVE_WRITE_ERROR, error.lost)
         self._inc(stats.ARCHIVE_WRITE_FAILURES)
+
+    def _stat(self, key: str) -> int:
+        return int(self.crawler.stats.get_value(key, 0)) if self.crawler.stats is not None else 0
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None and count:

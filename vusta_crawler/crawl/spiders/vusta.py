@@ -83,6 +83,8 @@ class VustaSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.state = self.load_state()
+        for request in self.article_requests(self.state.pending):  # lost by earlier runs
+            yield request
         for host in self.options.hosts:
             yield self.request(f"https://{host}/robots.txt", self.parse_robots)
             if self.options.sections is None:
