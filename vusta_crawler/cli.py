@@ -99,12 +99,13 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         CrawlOptions.parse(**_spider_args(args))
     except OptionError as error:
         return str(error)
-    if args.feed_url and not args.feed_url.startswith(("https://", "http://")):
-        return f"--feed-url must be the feed's public http(s) URL (got {args.feed_url!r})"
-    db = Path(args.db)
-    if db.is_dir():
-        return f"--db {db} is a directory; give the archive file's path"
-    return None  # the archive itself is checked once the run holds its lock
+    return _feed_url_problem(args.feed_url)  # the archive is checked once the run holds its lock
+
+
+def _feed_url_problem(feed_url: str | None) -> str | None:
+    if feed_url and not feed_url.startswith(("https://", "http://")):
+        return f"--feed-url must be the feed's public http(s) URL (got {feed_url!r})"
+    return None
 
 
 def _crawl_and_report(args: argparse.Namespace, mirror: str | None) -> int:
@@ -200,9 +201,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.feed_url and not args.feed_url.startswith(("https://", "http://")):
-        print(f"vusta-crawler: --feed-url must be an http(s) URL (got {args.feed_url!r})",
-              file=sys.stderr)  # fmt: skip
+    problem = _feed_url_problem(args.feed_url)
+    if problem:
+        print(f"vusta-crawler: {problem}", file=sys.stderr)
         return 2
     filters = {
         "since": args.since,

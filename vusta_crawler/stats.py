@@ -48,6 +48,9 @@ DROPPED = "vusta/dropped/"
 ARCHIVE = "vusta/archive/"
 """+ outcome: what storing an item did (``new``, ``updated``, ``unchanged``, ``alias``)."""
 
+FIELD_COVERAGE = "spidermon_field_coverage/ArticleItem/"
+"""+ field: the share of items with that field (spidermon computes it when the spider closes)."""
+
 ARCHIVE_WRITE_ERROR = "vusta/archive_write/items_lost"
 """Items a failed archive write took with it (not archived; the next run fetches them again)."""
 

@@ -29,8 +29,6 @@ from spidermon.settings import MONITOR
 from vusta_crawler import stats as keys
 from vusta_crawler.crawl.ledger import MonitorOutcome
 
-COVERAGE = "spidermon_field_coverage/ArticleItem/"
-
 # spidermon 1.27 logs its results through Spider.log(), which Scrapy 2.15 deprecates: theirs.
 warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated", module="spidermon")
 
@@ -54,7 +52,7 @@ class FieldCoverageMonitor(_VustaMonitor):
     """Title and body on every item; ``published`` on most; link lists not all empty."""
 
     def _coverage(self, field: str) -> float:
-        return float(self.data.stats.get(COVERAGE + field, 0.0) or 0.0)
+        return float(self.data.stats.get(keys.FIELD_COVERAGE + field, 0.0) or 0.0)
 
     def _sample(self) -> bool:
         return self.items >= int(self.setting("VUSTA_MONITOR_MIN_SAMPLE"))

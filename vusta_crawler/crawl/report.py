@@ -28,7 +28,6 @@ EXIT_LOCKED = 75
 
 COVERED_FIELDS = ("title", "published", "section", "summary", "body_text", "authors", "images",
                   "related", "latest")  # fmt: skip
-_COVERAGE = "spidermon_field_coverage/ArticleItem/"
 _WARNING_PREFIXES = (keys.DATE, "vusta/page/")
 
 
@@ -111,7 +110,7 @@ def build_report(
         "items_lost_to_write_errors": result.count(keys.ARCHIVE_WRITE_ERROR),
         "lost": [asdict(entry) for entry in result.ledger.lost],
         "field_coverage": {
-            name: round(float(result.stats.get(_COVERAGE + name, 0.0) or 0.0), 3)
+            name: round(float(result.stats.get(keys.FIELD_COVERAGE + name, 0.0) or 0.0), 3)
             for name in COVERED_FIELDS
         } if result.count("item_scraped_count") else {},
         "warnings": {
@@ -176,10 +175,10 @@ def summary(report: dict[str, Any], archive: Archive | None) -> str:
         if not outcome["passed"]:
             lines.append(f"Monitor failed: {outcome['name']}: {outcome['message']}")
     if archive is not None:
+        held = report["archive"]
         lines.append(
-            f"Archive {archive.path}: {archive.count()} articles, "
-            f"{archive.count('aliases')} alias URLs, {archive.count('revisions')} earlier "
-            "revisions. By site and section:"
+            f"Archive {held['path']}: {held['articles']} articles, {held['aliases']} alias URLs, "
+            f"{held['revisions']} earlier revisions. By site and section:"
         )
         for site, section, count in archive.by_site_and_section():
             lines.append(f"  {site:<12} {section or '(no section)':<28} {count:>5}")

@@ -292,11 +292,10 @@ class SiteBuilder:
         (out / "pages").mkdir(parents=True)
         pages: dict[str, dict[str, Any]] = {}
 
-        def put(url: str, body: bytes, content_type: str = "text/html; charset=utf-8") -> str:
+        def put(url: str, body: bytes, content_type: str = "text/html; charset=utf-8") -> None:
             name = f"pages/{len(pages):04d}{'.html' if 'html' in content_type else '.txt'}"
             (out / name).write_bytes(body)
             pages[url] = {"file": name, "content_type": content_type}
-            return name
 
         ordered = self.newest_first()
         for article in ordered:

@@ -111,9 +111,9 @@ class Archive:
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            # timeout: SQLite's busy handler (a write waits for a reader or exporter to let go)
             self.db = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_S)
             self.db.row_factory = sqlite3.Row
-            self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA synchronous = NORMAL")

@@ -5,6 +5,7 @@ https://docs.scrapy.org/en/latest/topics/item-pipeline.html
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections import Counter
@@ -66,7 +67,7 @@ class ArchivePipeline:
     """Stores items in the SQLite archive (setting ``VUSTA_DB``); counts outcomes.
 
     The HTTP validators of an item's page come from the spider (``spider.ledger.validators``).
-    A failed write is counted (``vusta/archive/write_error``, one per item lost) and the item
+    A failed write is counted (``stats.ARCHIVE_WRITE_ERROR``, one per item lost) and the item
     dropped as ``write_error``; the run goes on. The run's row in ``runs`` is written at close
     (``VUSTA_RUN_ID``; the command line completes it with the run's status and report)."""
 
@@ -105,9 +106,11 @@ class ArchivePipeline:
             self.archive.record_run(
                 RunRecord(self.run_id, self.started_at, finished, dict(self.counts))
             )
-            self.archive.close()
         except Exception as error:  # sqlite3 errors: the run's row is lost, not the articles
             self._write_failed(ArchiveWriteError(f"recording the run: {error}", lost=0))
+        finally:
+            with contextlib.suppress(Exception):  # let go of the file whatever happened
+                self.archive.close()
 
     def process_item(self, item: Any) -> Any:
         if self.archive is None:
@@ -122,7 +125,7 @@ class ArchivePipeline:
             self._write_failed(error)
             if ledger is not None:
                 ledger.lose(url, WRITE_ERROR)
-            raise ItemDropped(WRITE_ERROR, str(url)) from error
+            raise ItemDropped(WRITE_ERROR, url) from error
         self.counts[outcome] += 1
         self._inc(stats.ARCHIVE + outcome)
         return item

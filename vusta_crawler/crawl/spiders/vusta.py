@@ -15,8 +15,9 @@ which articles are stored. A stored article is fetched again only when it was pu
 when a sitemap's ``lastmod`` is later than its fetch; a listing's pagination stops after
 ``overlap`` pages in a row that bring no article the archive lacks (once some run has paged
 through that listing to its end: a first run killed halfway leaves the rest to read). Which
-pages a run fetches
-depends on the archive as it was at the start, never on the order responses arrive in.
+pages a run fetches depends on the archive as it was at the start, never on the order
+responses arrive in. Article URLs lost by earlier runs (the archive's ``pending``) are asked
+for again.
 Every request that fails for good is noted in ``self.ledger`` with its reason.
 """
 
