@@ -253,10 +253,10 @@ def test_a_second_run_fetches_only_listings_heads_and_recent_articles(
     recent = {u for u, item in _articles(recent_site).items()
               if datetime.fromisoformat(item["published"]) >= NOW - timedelta(days=7)}  # fmt: skip
     assert len(recent) == 4 and rechecked == recent, "recent articles re-checked, answered 304"
-    # per host: robots.txt (twice: Scrapy's middleware and the sitemap lines), the home page,
-    # the sitemap index and its urlset, the page its menu names, the first page of each listing
-    # and the one article URL the first run lost (a 404): asked for again, never forgotten
-    assert counts[0] == 2 * (2 + 1 + 2 + 1) + 5 + len(recent) + 1
+    # per host: robots.txt (once: Scrapy's middleware hands the spider its Sitemap lines), the
+    # home page, the sitemap index and its urlset, the page its menu names, the first page of
+    # each listing and the one article URL the first run lost (a 404): asked for again
+    assert counts[0] == 2 * (1 + 1 + 2 + 1) + 5 + len(recent) + 1
     assert "https://vusta.vn/bai-viet-da-go-bo-p99999.html" in server.requests
     with Archive(db) as archive:
         attempts = archive.db.execute("SELECT url, reason, attempts FROM pending").fetchall()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from scrapy import Request
+from scrapy import Request, signals
+from scrapy.robotstxt import ProtegoRobotParser
 from scrapy.utils.test import get_crawler
 
 from vusta_crawler import stats
@@ -53,3 +54,33 @@ def test_callback_yields_the_item_then_follows_its_link_lists() -> None:
     expected = [link["url"] for link in item.related + item.latest]
     assert [r.url for r in requests] == expected
     assert all(r.callback.__name__ == "parse_article" for r in requests)
+
+
+class RecordingEngine:
+    """Stands in for the engine: keeps what the spider schedules."""
+
+    def __init__(self) -> None:
+        self.scheduled: list[Request] = []
+
+    def crawl(self, request: Request) -> None:
+        self.scheduled.append(request)
+
+
+def test_sitemaps_come_from_the_robots_middlewares_parse() -> None:
+    robots = (
+        b"User-agent: *\nDisallow: /admin/\n"
+        b"Sitemap: https://vusta.vn/sitemap.xml\n"
+        b"Sitemap: https://en.vusta.vn/sitemap.xml\n"  # not this run's site
+        b"Sitemap: https://evil.example/sitemap.xml\n"
+    )
+    for sections, expected in [(None, ["https://vusta.vn/sitemap.xml"]), ("tin-tuc", [])]:
+        crawler = get_crawler(VustaSpider)
+        spider = crawler._create_spider(site="vi", sections=sections)
+        engine = RecordingEngine()
+        crawler.engine = engine  # type: ignore[assignment]
+        parser = ProtegoRobotParser.from_crawler(crawler, robots)
+        crawler.signals.send_catch_log(
+            signals.robots_parsed, robotparser=parser, request=Request("https://vusta.vn/")
+        )
+        assert [r.url for r in engine.scheduled] == expected, sections
+        assert all(r.callback == spider.parse_sitemap for r in engine.scheduled)

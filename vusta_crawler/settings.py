@@ -13,6 +13,7 @@ NEWSPIDER_MODULE = "vusta_crawler.crawl.spiders"
 # https://docs.scrapy.org/en/latest/topics/settings.html#user-agent
 USER_AGENT = "vusta-crawler/0.1 (+https://github.com/vusta-crawler/vusta-crawler; news archive)"
 ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"  # the spider reads its Sitemap lines
 
 # Politeness. https://docs.scrapy.org/en/latest/topics/autothrottle.html
 CONCURRENT_REQUESTS = 4

@@ -2,7 +2,8 @@
 
 Navigation only: home pages, section listings and their ``?page=N`` pagination (until a page
 brings no new article link, ``max_pages`` or ``since``), article pages and their "Xem thêm" /
-"Tin mới" links, and the sitemaps named in robots.txt. Extraction is
+"Tin mới" links, and the sitemaps named in robots.txt (read once per host, by Scrapy's robots
+middleware: its ``robots_parsed`` signal hands the spider the parsed file). Extraction is
 :func:`~vusta_crawler.extract.article.extract_article`'s.
 
 Arguments (``-a name=value``): ``site`` (vi, en, all), ``sections`` (comma-separated paths such
@@ -31,8 +32,11 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.robotstxt import ProtegoRobotParser, RobotParser
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
@@ -80,6 +84,12 @@ class VustaSpider(scrapy.Spider):
         self.state = CrawlState()  # the archive at the start (empty for a full crawl)
         self.ledger = RunLedger()
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> VustaSpider:
+        spider: VustaSpider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        return spider
+
     # --- where to start ----------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -87,7 +97,6 @@ class VustaSpider(scrapy.Spider):
         for request in self.article_requests(self.state.pending):  # lost by earlier runs
             yield request
         for host in self.options.hosts:
-            yield self.request(f"https://{host}/robots.txt", self.parse_robots)
             if self.options.sections is None:
                 yield self.request(f"https://{host}/", self.parse_home)
             for section in self.options.sections_for(host):
@@ -215,17 +224,17 @@ class VustaSpider(scrapy.Spider):
         ]
         return bool(printed) and max(printed) < floor
 
-    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        """robots.txt: the sitemaps it names (on our hosts only). Not with ``sections``: a
-        sitemap names articles of every section, and their URLs do not say which."""
-        if self.options.sections is not None:
+    def robots_parsed(self, robotparser: RobotParser, request: scrapy.Request) -> None:
+        """Scrapy's robots middleware read a host's robots.txt (once per host, for the first
+        request to it): crawl the sitemaps it names, on our hosts only. Not with ``sections``:
+        a sitemap names articles of every section, and their URLs do not say which."""
+        if self.options.sections is not None or self.crawler.engine is None:
             return
-        for line in response.text.splitlines() if isinstance(response, TextResponse) else []:
-            name, _, value = line.partition(":")
-            if name.strip().lower() == "sitemap":
-                url = canonical_url(value.strip())
-                if url and fold_host(urlsplit(url).hostname or "") in self.options.hosts:
-                    yield self.request(url, self.parse_sitemap)
+        names = robotparser.rp.sitemaps if isinstance(robotparser, ProtegoRobotParser) else ()
+        for name in names:
+            url = canonical_url(name.strip())
+            if url and fold_host(urlsplit(url).hostname or "") in self.options.hosts:
+                self.crawler.engine.crawl(self.request(url, self.parse_sitemap))
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         """A sitemap or sitemap index: article URLs and nested sitemaps."""
@@ -297,8 +306,6 @@ class VustaSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         error = failure.value
         if isinstance(error, HttpError):
-            if request.url.endswith("/robots.txt"):
-                return  # no robots.txt: nothing is forbidden, no sitemap named
             reason = f"http_{error.response.status}"
         elif isinstance(error, IgnoreRequest):
             return
