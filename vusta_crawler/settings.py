@@ -35,7 +35,11 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 60
 DNS_TIMEOUT = 15
 
+# Nothing listens and nothing loads that the crawl does not use: no telnet console, no
+# RemoteControl (Scrapy 2.19's HTTP server that runs Python), no cookies (news pages need none),
+# no download handler but http/https (file, data, ftp and s3 URLs are never fetched).
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 COOKIES_ENABLED = False
 
 # https://docs.scrapy.org/en/latest/topics/feed-exports.html
@@ -49,6 +53,7 @@ DOWNLOADER_MIDDLEWARES = {
     "vusta_crawler.crawl.middlewares.HostGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "vusta_crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
 }
 
 # Validate, deduplicate and store. https://docs.scrapy.org/en/latest/topics/item-pipeline.html
@@ -61,6 +66,8 @@ ITEM_PIPELINES = {
 # Monitors, run when the spider closes: a failure fails the run (exit code 1).
 # https://spidermon.readthedocs.io/en/latest/getting-started.html
 EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     "vusta_crawler.crawl.progress.Progress": 600,
 }
@@ -91,4 +98,8 @@ VUSTA_MIRROR = None
 DOWNLOAD_HANDLERS = {
     "http": "vusta_crawler.crawl.handlers.MirrorDownloadHandler",
     "https": "vusta_crawler.crawl.handlers.MirrorDownloadHandler",
+    "data": None,
+    "file": None,
+    "ftp": None,
+    "s3": None,
 }

@@ -73,7 +73,22 @@ def crawl_settings(
     if mirror:
         settings.set("VUSTA_MIRROR", mirror, priority="cmdline")
         settings.update(MIRROR_SETTINGS, priority="cmdline")
+    _unload_disabled(settings)
     return settings
+
+
+def _unload_disabled(settings: Settings) -> None:
+    """Drop the components the project turns off (``None``) from the component dicts.
+
+    Scrapy imports every component its component dicts name, even one set to ``None``, to
+    normalize the names; without this a run would load aiohttp for the RemoteControl it never
+    starts and tldextract for the cookies it never keeps (a third of a second of every run).
+    """
+    for name in ("EXTENSIONS", "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES"):
+        base, project = settings[f"{name}_BASE"], settings[name]
+        for key in [key for key, value in project.items() if value is None]:
+            base.pop(key, None)
+            del project[key]
 
 
 def run_crawl(settings: Settings, spider_args: dict[str, Any]) -> CrawlResult:
