@@ -51,6 +51,14 @@ def test_mirror_serves_pages_and_404s() -> None:
         ("https://example.org/", False),
         ("http://127.0.0.1:8000/vusta.vn/", False),
         ("https://vusta.vn.evil.example/", False),
+        ("https://vusta.vn:443/tin-tuc.html", True),
+        ("http://vusta.vn:80/tin-tuc.html", True),
+        ("https://vusta.vn:8443/tin-tuc.html", False),
+        ("http://en.vusta.vn:443/", False),
+        ("https://vusta.vn:0/", False),
+        ("file://vusta.vn/etc/passwd", False),
+        ("ftp://vusta.vn/pub/", False),
+        ("s3://vusta.vn/bucket", False),
     ],
 )
 def test_host_guard(url: str, allowed: bool) -> None:

@@ -1,8 +1,9 @@
 """Downloader middlewares: no request leaves vusta.vn and en.vusta.vn; retries back off.
 
 Scrapy's OffsiteMiddleware also admits subdomains of allowed domains; the host guard admits the
-two hosts (and their ``www.`` forms) only, for every request: followed links, redirects,
-robots.txt.
+two hosts (and their ``www.`` forms) only, over http or https on the default port, for every
+request: followed links, redirects, robots.txt (``file://vusta.vn/…`` and
+``https://vusta.vn:8443/…`` are not the site).
 """
 
 from __future__ import annotations
@@ -20,8 +21,23 @@ from vusta_crawler import stats
 from vusta_crawler.extract.urls import is_vusta_host
 
 
+def is_site_url(url: str) -> bool:
+    """True for an http(s) URL on vusta.vn or en.vusta.vn and the scheme's default port."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a port that is no number, or out of range
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and port in (None, 80 if parts.scheme == "http" else 443)
+        and is_vusta_host(parts.hostname or "")
+    )
+
+
 class HostGuardMiddleware:
-    """Ignores (and counts as ``vusta/offsite_blocked``) any request to another host."""
+    """Ignores (and counts as ``vusta/offsite_blocked``) any request that is not to one of
+    the two hosts, over http(s), on the default port."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
@@ -31,8 +47,7 @@ class HostGuardMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        host = urlsplit(request.url).hostname or ""
-        if not is_vusta_host(host):
+        if not is_site_url(request.url):
             if self.stats is not None:
                 self.stats.inc_value(stats.OFFSITE_BLOCKED)
             raise IgnoreRequest(f"not a VUSTA host: {request.url}")
