@@ -23,8 +23,8 @@ class Progress:
         self.crawler = crawler
         setting = crawler.settings.get("VUSTA_PROGRESS")
         self.terminal = sys.stderr.isatty() if setting is None else bool(setting)
-        interval = 1.0 if self.terminal else crawler.settings.getfloat("VUSTA_PROGRESS_INTERVAL")
-        self.interval = interval
+        interval = crawler.settings.getfloat("VUSTA_PROGRESS_INTERVAL", 60.0)
+        self.interval = 1.0 if self.terminal else max(interval, 1.0)  # never a busy loop
         self.started = time.monotonic()
         self.loop: task.LoopingCall | None = None
 
