@@ -89,6 +89,12 @@ def not_modified(headers: Any, etag: str, last_modified: str | None) -> bool:
     return False
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's backlog is 5: a crawl opening 16 connections at once would see SYNs
+    # dropped and retried a second later, stalls no real web server makes it wait for.
+    request_queue_size = 128
+
+
 class MirrorServer:
     """The mirror on 127.0.0.1 in a background thread; ``requests`` lists the URLs asked for,
     ``not_modified`` those answered 304."""
@@ -124,7 +130,7 @@ class MirrorServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # the crawl's own log says what was fetched
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd = _Server(("127.0.0.1", port), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
