@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@# An editable install leaves our modules uncompiled, and with PYTHONDONTWRITEBYTECODE set
+	@# (as here) every run would compile them again: compile once, as pip does for the rest.
+	$(BIN)/python -m compileall -q vusta_crawler
 	@touch $(STAMP)
 
 # Re-resolve the newest versions pyproject.toml allows into requirements.lock (then run make test).
