@@ -18,13 +18,16 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from vusta_crawler import patterns
 from vusta_crawler.crawl.lock import RunLock
 from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite
 from vusta_crawler.devtools.sitegen import build_generated_site
 from vusta_crawler.extract import dates
+from vusta_crawler.extract.urls import is_article_url
 from vusta_crawler.store.archive import Archive
 
 NOW = datetime.now(dates.VN_TZ).replace(microsecond=0)
@@ -167,24 +170,119 @@ def _slow(site: MirrorSite, seconds: float) -> MirrorSite:
     return site
 
 
-def test_exit_130_on_sigint_stops_cleanly_and_says_so(recent_site: Path, tmp_path: Path) -> None:
+def _crashes(stderr: str) -> list[int]:
+    """Lines where a traceback starts that is not spidermon's report of a failed monitor
+    (``FAIL: <monitor>``, a rule, then the assertion's traceback)."""
+    lines = stderr.splitlines()
+    return [
+        number for number, line in enumerate(lines)
+        if line.startswith("Traceback") and not lines[max(number - 2, 0)].startswith("FAIL: ")
+    ]  # fmt: skip
+
+
+def _interrupt(
+    server: MirrorServer, run: subprocess.Popen[str], signals: int, after: int = 25
+) -> str:
+    """Send SIGINT ``signals`` times (0.1 s apart) once ``after`` requests came; stderr."""
+    deadline = time.monotonic() + 60
+    while len(server.requests) < after and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for _ in range(signals):
+        run.send_signal(signal.SIGINT)
+        time.sleep(0.1)
+    return run.communicate(timeout=120)[1]
+
+
+@pytest.mark.parametrize(
+    ("signals", "delay", "after", "reason"),
+    [(1, 0.05, 25, "shutdown"), (2, 1.0, 50, "forced_shutdown")],
+    ids=["once", "twice"],
+)
+def test_exit_130_on_sigint_stops_cleanly_and_says_so(
+    recent_site: Path, tmp_path: Path, signals: int, delay: float, after: int, reason: str
+) -> None:
+    """Twice (while pages take a second to come) is Scrapy's "forcing unclean shutdown": the
+    reactor stops with the spider never closed, and the run must still commit, release the
+    archive and say it was interrupted."""
     db = tmp_path / "a.sqlite3"
-    with MirrorServer(_slow(MirrorSite(recent_site), 0.05)) as server:
+    with MirrorServer(_slow(MirrorSite(recent_site), delay)) as server:
         run = subprocess.Popen(command(server.url, db), stderr=subprocess.PIPE, text=True,
                                encoding="utf-8")  # fmt: skip
-        deadline = time.monotonic() + 60
-        while len(server.requests) < 25 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        run.send_signal(signal.SIGINT)
-        _, stderr = run.communicate(timeout=120)
+        stderr = _interrupt(server, run, signals, after)
     assert run.returncode == 130, stderr
-    assert ": interrupted (exit 130)" in stderr
+    assert ": interrupted (exit 130)" in stderr and f"finish reason {reason}" in stderr
+    assert not _crashes(stderr), stderr
     with Archive(db) as archive:
         assert archive.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         stored = archive.count()
         row = archive.runs()[0]
         assert row["status"] == "interrupted" and row["exit_code"] == 130
     assert 0 < stored < 40, "what was fetched before the signal is kept"
+
+
+def _listing_pages(site: Path) -> tuple[set[str], set[str]]:
+    """The last listing pages of a generated site (the empty page past each listing's end),
+    and the articles that only second and later listing pages show."""
+    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    links: dict[str, set[str]] = {}
+    for url, page in manifest["pages"].items():
+        if is_article_url(url) or not patterns.LISTING_PATH_RE.match(urlsplit(url).path):
+            continue
+        html = (site / page["file"]).read_text(encoding="utf-8")
+        found = {urljoin(url, href) for href in re.findall(r'href="([^"]+)"', html)}
+        links[url] = {link for link in found if is_article_url(link)}
+    later = re.compile(r"\?page=([2-9]|\d\d)")
+    ends = {url for url, found in links.items() if not found and links.get(url.split("?")[0])}
+    first = set().union(*(found for url, found in links.items() if not later.search(url)))
+    deep = set().union(*(found for url, found in links.items() if later.search(url)))
+    return ends, deep - first
+
+
+def _slow_articles(site: MirrorSite, articles: set[str], seconds: float) -> MirrorSite:
+    """No sitemap (the listings are all a run has), and ``articles`` take ``seconds``."""
+    lookup = site.lookup
+
+    def serve(url: str) -> tuple[int, bytes, str]:
+        if "sitemap" in url:
+            return 404, b"", "text/plain"
+        if url in articles:
+            time.sleep(seconds)
+        return lookup(url)
+
+    site.lookup = serve  # type: ignore[method-assign]
+    return site
+
+
+def test_an_interrupted_run_marks_no_listing_complete_and_the_next_fetches_the_rest(
+    tmp_path: Path,
+) -> None:
+    """A run interrupted after it read a listing to its end, with articles of that listing
+    still to come, must not mark the listing complete: the next run could then stop after the
+    first page it has seen whole and never fetch what the stopped run had only scheduled."""
+    db, site = tmp_path / "a.sqlite3", tmp_path / "site"
+    build_generated_site(site, 120, newest=NOW - timedelta(hours=1))
+    ends, deep = _listing_pages(site)
+    assert len(ends) == 4 and len(deep) > 32, "four listings; more than two rounds of requests"
+    with MirrorServer(_slow_articles(MirrorSite(site), deep, 0.5)) as server:
+        run = subprocess.Popen(command(server.url, db), stderr=subprocess.PIPE, text=True,
+                               encoding="utf-8")  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not ends & set(server.requests) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)  # the first listing read to its end
+        run.send_signal(signal.SIGINT)
+        stderr = run.communicate(timeout=120)[1]
+        assert run.returncode == 130, stderr
+        with Archive(db) as archive:
+            assert archive.count() < 120
+            assert archive.db.execute("SELECT count(*) FROM listings").fetchone()[0] == 0
+        again = crawl(server.url, db)
+    assert again.returncode == 0, again.stderr
+    with Archive(db) as archive:
+        assert archive.count() == 120, again.stderr
+        marked = {tuple(row) for row in archive.db.execute("SELECT host, section FROM listings")}
+    read_whole = {(urlsplit(url).hostname, urlsplit(url).path[1:-5]) for url in ends}
+    assert read_whole <= marked, "a finished run marks the listings it read to their end"
 
 
 # --- monitors --------------------------------------------------------------------------------

@@ -417,7 +417,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vusta-crawler`` console script."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:  # outside a crawl, which handles its own signals
+        print("vusta-crawler: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -26,6 +26,12 @@ EXIT_CODES = {OK: 0, MONITORS_FAILED: 1, UNREACHABLE: 3, INTERRUPTED: 130}
 EXIT_USAGE = 2
 EXIT_LOCKED = 75
 
+SHUTDOWN = "shutdown"
+"""Scrapy's finish reason after SIGINT/SIGTERM: the engine closed the spider cleanly."""
+FORCED_SHUTDOWN = "forced_shutdown"
+"""The finish reason a run gets when a second signal stopped the reactor before the engine
+closed the spider (Scrapy sets none); the archive is then closed by :func:`run.run_crawl`."""
+
 COVERED_FIELDS = ("title", "published", "section", "summary", "body_text", "authors", "images",
                   "related", "latest")  # fmt: skip
 _WARNING_PREFIXES = (keys.DATE, "vusta/page/")
@@ -67,7 +73,7 @@ class CrawlResult:
         return dict(found)
 
     def status(self) -> str:
-        if self.finish_reason == "shutdown":
+        if self.finish_reason in (SHUTDOWN, FORCED_SHUTDOWN):
             return INTERRUPTED
         if self.responses == 0:
             return UNREACHABLE

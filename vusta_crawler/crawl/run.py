@@ -7,16 +7,20 @@ in ``runs``, and give the exit code that tells the truth (:data:`report.EXIT_COD
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import socket
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from vusta_crawler.crawl.ledger import RunLedger
@@ -25,6 +29,7 @@ from vusta_crawler.crawl.report import (
     EXIT_CODES,
     EXIT_LOCKED,
     EXIT_USAGE,
+    FORCED_SHUTDOWN,
     UNREACHABLE,
     CrawlResult,
     build_report,
@@ -33,6 +38,7 @@ from vusta_crawler.crawl.report import (
 )
 from vusta_crawler.crawl.spiders.vusta import VustaSpider
 from vusta_crawler.store.archive import Archive, ArchiveError, RunRecord
+from vusta_crawler.store.pipelines import ArchivePipeline
 
 MIRROR_SETTINGS: dict[str, Any] = {
     # The mirror is on this machine: no politeness delays needed, and no retries to wait for.
@@ -42,6 +48,9 @@ MIRROR_SETTINGS: dict[str, Any] = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
     "RETRY_TIMES": 1,
 }
+
+
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def unreachable_hosts(hosts: tuple[str, ...], timeout: float = 8.0) -> dict[str, str]:
@@ -95,14 +104,28 @@ def run_crawl(settings: Settings, spider_args: dict[str, Any]) -> CrawlResult:
     """Run the ``vusta`` spider once in this process (Scrapy's reactor starts only once).
 
     SIGINT or SIGTERM stops it cleanly (Scrapy's shutdown: requests in flight finish, the
-    pipelines close, the archive commits); the finish reason is then ``shutdown``."""
+    pipelines close, the archive commits); the finish reason is then ``shutdown``. A second
+    signal makes Scrapy stop the reactor at once, with the spider never closed: the archive
+    is then closed here (what it has is committed) and the reason is ``forced_shutdown``."""
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(VustaSpider)
     process.crawl(crawler, **spider_args)
     process.start()
+    if crawler.stats is not None and crawler.stats.get_value("finish_reason") is None:
+        crawler.stats.set_value("finish_reason", FORCED_SHUTDOWN)
+        _close_archive(crawler, FORCED_SHUTDOWN)
     stats = crawler.stats.get_stats() if crawler.stats is not None else {}
     ledger = getattr(crawler.spider, "ledger", None) or RunLedger()
     return CrawlResult({key: _plain(value) for key, value in stats.items()}, ledger)
+
+
+def _close_archive(crawler: Crawler, reason: str) -> None:
+    """Close the archive pipeline of a crawl whose engine never closed the spider."""
+    itemproc = getattr(getattr(crawler.engine, "scraper", None), "itemproc", None)
+    for pipeline in getattr(itemproc, "middlewares", ()):
+        if isinstance(pipeline, ArchivePipeline):
+            pipeline.close_spider()
+            pipeline.spider_closed(reason)
 
 
 def _plain(value: Any) -> Any:
@@ -142,37 +165,63 @@ def scheduled_run(
             return RunOutcome(EXIT_USAGE, None, f"vusta-crawler: {problem}")
         settings = crawl_settings(db, mirror, log_level, run_id, progress)
         result = run_crawl(settings, spider_args)
-        if stats_path is not None:
-            write_stats(result, stats_path)
-        finished = datetime.now(UTC)
-        with Archive(db) as archive:
-            report = build_report(
-                result, run_id=run_id, started_at=f"{started:%Y-%m-%dT%H:%M:%SZ}",
-                finished_at=f"{finished:%Y-%m-%dT%H:%M:%SZ}",
-                duration=time.monotonic() - clock,
-                options={"mirror": mirror, **{k: str(v) for k, v in spider_args.items()}},
-                archive=archive,
-            )  # fmt: skip
-            write_report(report, report_path or default_report_path(db, run_id))
-            archive.record_run(
-                RunRecord(
-                    run_id, report["started_at"], report["finished_at"],
-                    {name: int(count) for name, count in report["items"].items()},
-                    status=report["status"], finish_reason=report["finish_reason"],
-                    duration=report["duration_s"], exit_code=report["exit_code"], report=report,
-                )
-            )  # fmt: skip
-            text = summary(report, archive)
-        if report["status"] == UNREACHABLE:
-            errors = ", ".join(f"{name} ×{count}" for name, count in result.errors().items())
-            where = f"the mirror at {mirror}" if mirror else "vusta.vn or en.vusta.vn"
-            text += (
-                f"\nvusta-crawler: could not reach {where} ({errors or 'no response'}); nothing "
-                "was archived.\nTo see the crawler work without the internet, run: make demo"
-            )
-        return RunOutcome(EXIT_CODES[report["status"]], report, text)
+        with _signals_held():  # a late Ctrl-C must not cost the run its report and row
+            return _record(db, result, run_id, started, clock, mirror, spider_args,
+                           report_path, stats_path)  # fmt: skip
     finally:
         lock.release()
+
+
+def _record(
+    db: Path, result: CrawlResult, run_id: str, started: datetime, clock: float,
+    mirror: str | None, spider_args: dict[str, Any], report_path: Path | None,
+    stats_path: Path | None,
+) -> RunOutcome:  # fmt: skip
+    """Judge a crawl and record it: report file, ``runs`` row, summary text, exit code."""
+    if stats_path is not None:
+        write_stats(result, stats_path)
+    finished = datetime.now(UTC)
+    with Archive(db) as archive:
+        report = build_report(
+            result, run_id=run_id, started_at=f"{started:%Y-%m-%dT%H:%M:%SZ}",
+            finished_at=f"{finished:%Y-%m-%dT%H:%M:%SZ}",
+            duration=time.monotonic() - clock,
+            options={"mirror": mirror, **{k: str(v) for k, v in spider_args.items()}},
+            archive=archive,
+        )  # fmt: skip
+        write_report(report, report_path or default_report_path(db, run_id))
+        archive.record_run(
+            RunRecord(
+                run_id, report["started_at"], report["finished_at"],
+                {name: int(count) for name, count in report["items"].items()},
+                status=report["status"], finish_reason=report["finish_reason"],
+                duration=report["duration_s"], exit_code=report["exit_code"], report=report,
+            )
+        )  # fmt: skip
+        text = summary(report, archive)
+    if report["status"] == UNREACHABLE:
+        errors = ", ".join(f"{name} ×{count}" for name, count in result.errors().items())
+        where = f"the mirror at {mirror}" if mirror else "vusta.vn or en.vusta.vn"
+        text += (
+            f"\nvusta-crawler: could not reach {where} ({errors or 'no response'}); nothing "
+            "was archived.\nTo see the crawler work without the internet, run: make demo"
+        )
+    return RunOutcome(EXIT_CODES[report["status"]], report, text)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM for the second it takes to record a finished crawl (Scrapy's
+    handlers are gone by then, and Python's would abort the write half-way)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, signal.SIG_IGN) for number in HELD_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def default_report_path(db: Path, run_id: str) -> Path:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy import Spider
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
@@ -69,7 +69,11 @@ class ArchivePipeline:
     The HTTP validators of an item's page come from the spider (``spider.ledger.validators``).
     A failed write is counted (``stats.ARCHIVE_WRITE_ERROR``, one per item lost) and the item
     dropped as ``write_error``; the run goes on. The run's row in ``runs`` is written at close
-    (``VUSTA_RUN_ID``; the command line completes it with the run's status and report)."""
+    (``VUSTA_RUN_ID``; the command line completes it with the run's status and report).
+
+    Listings read to their end are marked complete (so that the next run may stop early on
+    them) only when the spider closed with reason ``finished``: a run stopped by a signal or a
+    ``CloseSpider`` may not yet have fetched the articles those listings scheduled."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -82,12 +86,16 @@ class ArchivePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self, spider: Spider | None = None) -> None:
         self.archive = Archive(self.path, batch_size=self.batch_size)
 
     def close_spider(self, spider: Spider | None = None) -> None:
+        """Commit, record the lost article URLs and the run's row; the archive stays open for
+        :meth:`spider_closed` (spidermon's monitors, on that signal too, see any write error)."""
         if self.archive is None:
             return
         try:
@@ -95,22 +103,41 @@ class ArchivePipeline:
         except ArchiveWriteError as error:
             self._write_failed(error)
         finished = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        ledger = getattr(self.crawler.spider, "ledger", None)
+        ledger = self._ledger()
         try:
             if ledger is not None:
                 lost = [(e.url, e.reason) for e in ledger.lost if is_article_url(e.url)]
                 self.archive.record_pending(lost)
-                # a lost batch's URLs are unknown: its listings must be read whole again
-                if ledger.completed_listings and not self._stat(stats.ARCHIVE_WRITE_ERROR):
-                    self.archive.mark_listings_complete(ledger.completed_listings)
             self.archive.record_run(
                 RunRecord(self.run_id, self.started_at, finished, dict(self.counts))
             )
         except Exception as error:  # sqlite3 errors: the run's row is lost, not the articles
             self._write_failed(ArchiveWriteError(f"recording the run: {error}", lost=0))
+
+    def spider_closed(self, reason: str) -> None:
+        """Mark the listings read whole complete if the run finished, then let go of the file."""
+        if self.archive is None:
+            return
+        ledger = self._ledger()
+        try:
+            # a lost batch's URLs are unknown: its listings must be read whole again
+            if (
+                reason == "finished"
+                and ledger is not None
+                and ledger.completed_listings
+                and not self._stat(stats.ARCHIVE_WRITE_ERROR)
+            ):
+                self.archive.mark_listings_complete(ledger.completed_listings)
+                self.archive.commit()
+        except Exception as error:  # the next run reads those listings whole: nothing lost
+            logger.warning("Could not mark the listings read whole as complete: %s", error)
         finally:
             with contextlib.suppress(Exception):  # let go of the file whatever happened
                 self.archive.close()
+            self.archive = None
+
+    def _ledger(self) -> Any:
+        return getattr(self.crawler.spider, "ledger", None)
 
     def process_item(self, item: Any) -> Any:
         if self.archive is None:
