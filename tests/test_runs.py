@@ -364,6 +364,11 @@ def test_a_second_run_fetches_only_listings_heads_and_recent_articles(
     assert report["items"]["not_modified"] == 4 and report["items"]["new"] == 0
     with Archive(db) as archive:
         assert archive.count() == 40 and archive.count("revisions") == 0
+        checked = dict(archive.db.execute("SELECT url, fetched_at FROM articles"))
+    with Archive(first_run["db"]) as archive:
+        before = dict(archive.db.execute("SELECT url, fetched_at FROM articles"))
+    later = {url for url in before if checked[url] > before[url]}
+    assert later == recent, "a 304 counts as the stored copy's latest fetch"
 
 
 def _articles(site: Path) -> dict[str, Any]:

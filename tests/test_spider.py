@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from scrapy import Request, signals
 from scrapy.robotstxt import ProtegoRobotParser
 from scrapy.utils.test import get_crawler
@@ -84,3 +85,27 @@ def test_sitemaps_come_from_the_robots_middlewares_parse() -> None:
         )
         assert [r.url for r in engine.scheduled] == expected, sections
         assert all(r.callback == spider.parse_sitemap for r in engine.scheduled)
+
+
+@pytest.mark.parametrize(
+    ("lastmod", "changed"),
+    [
+        ("2026-12-01T10:00:00+07:00", True),  # after the fetch (09:00 Vietnam time)
+        ("2026-12-01T08:00:00+07:00", False),
+        ("2026-12-01T02:30:00Z", True),  # 09:30 in Vietnam
+        ("2026-12-01", True),  # the fetch's day: any moment of it, the fetch's hour or later
+        ("2026-11-30", False),  # the day before the fetch
+        ("2026-12-02", True),
+        ("2026-13-01", False),  # no date: nothing to go on
+        ("", False),
+        (None, False),
+    ],
+)
+def test_a_sitemap_lastmod_marks_a_stored_article_changed(
+    lastmod: str | None, changed: bool
+) -> None:
+    spider = make_spider()
+    url = "https://vusta.vn/a-p1.html"
+    spider.state.fetched[url] = "2026-12-01T02:00:00Z"  # 09:00 in Vietnam
+    assert spider._changed_since(url, lastmod) is changed
+    assert spider._changed_since("https://vusta.vn/unknown-p2.html", lastmod) is False

@@ -35,6 +35,8 @@ class MonitorOutcome:
 class RunLedger:
     lost: list[LostUrl] = field(default_factory=list)
     validators: dict[str, Validators] = field(default_factory=dict)
+    # stored articles the site answered 304 for, with when (RFC 3339, UTC): checked, unchanged
+    not_modified: dict[str, str] = field(default_factory=dict)
     monitors: list[MonitorOutcome] = field(default_factory=list)
     # (host, section path) of the listings this run paged through to their end
     completed_listings: set[tuple[str, str]] = field(default_factory=set)

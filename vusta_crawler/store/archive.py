@@ -99,6 +99,13 @@ class RunRecord:
     report: dict[str, Any] | None = None
 
 
+_BY_URL = (
+    "WHERE id = COALESCE((SELECT id FROM articles WHERE url = ?), "
+    "(SELECT article FROM aliases WHERE url = ?))"
+)
+"""The article stored under a URL, its own or an alias (two parameters: the URL twice)."""
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -214,9 +221,7 @@ class Archive:
             self._add_alias(data["url"], match, "+".join(key))
         if validators is not None:
             self.db.execute(
-                "UPDATE articles SET etag = ?, last_modified = ?, fetched_at = ? WHERE id = "
-                "COALESCE((SELECT id FROM articles WHERE url = ?), "
-                "(SELECT article FROM aliases WHERE url = ?))",
+                "UPDATE articles SET etag = ?, last_modified = ?, fetched_at = ? " + _BY_URL,
                 (validators.etag, validators.last_modified, data.get("fetched_at"),
                  data["url"], data["url"]),
             )  # fmt: skip
@@ -347,6 +352,15 @@ class Archive:
             "UPDATE SET reason = excluded.reason, lost_at = excluded.lost_at, "
             "attempts = attempts + 1",
             [(url, reason, _now()) for url, reason in lost],
+        )
+
+    def confirm_unchanged(self, checked: dict[str, str]) -> None:
+        """Record that the site answered 304 for these stored articles' URLs (URL → when): the
+        stored copy counts as fetched then (a sitemap ``lastmod`` before it is no change)."""
+        self.commit()
+        self.db.executemany(
+            "UPDATE articles SET fetched_at = ? " + _BY_URL,
+            [(when, url, url) for url, when in sorted(checked.items())],
         )
 
     def mark_listings_complete(self, listings: set[tuple[str, str]]) -> None:

@@ -108,6 +108,7 @@ class ArchivePipeline:
             if ledger is not None:
                 lost = [(e.url, e.reason) for e in ledger.lost if is_article_url(e.url)]
                 self.archive.record_pending(lost)
+                self.archive.confirm_unchanged(ledger.not_modified)
             self.archive.record_run(
                 RunRecord(self.run_id, self.started_at, finished, dict(self.counts))
             )

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -257,20 +257,31 @@ class VustaSpider(scrapy.Spider):
             yield from self.article_requests((u for u in urls if is_article_url(u)), changed)
 
     def _changed_since(self, url: str, lastmod: str | None) -> bool:
-        """True when a sitemap's ``lastmod`` is later than the stored article's fetch."""
+        """True when a sitemap's ``lastmod`` is later than the stored article's fetch. A date
+        without a time (``2026-12-01``, which the sitemap protocol allows) may mean any moment
+        of that day in Vietnam: changed unless the fetch was on a later day."""
         fetched = self.state.fetched.get(url)
         if not lastmod or fetched is None:
             return False
         changed = dates.parse_machine_date(lastmod.strip())
-        if changed is None or changed.value is None:
+        if changed is None:
             return False
-        return changed.value > dates.parse_rfc3339(fetched)
+        fetched_at = dates.parse_rfc3339(fetched)
+        if changed.value is None:
+            try:
+                day = date.fromisoformat(changed.raw) if changed.problem == dates.NO_TIME else None
+            except ValueError:
+                day = None
+            return day is not None and day >= fetched_at.astimezone(dates.VN_TZ).date()
+        return changed.value > fetched_at
 
     def parse_article(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Yield the page's article item and follow its "Xem thêm" / "Tin mới" links; or count
         and log why the page holds no article."""
         if response.status == 304:
             self._count(stats.NOT_MODIFIED)
+            when = dates.utc_rfc3339(fetched_at_of(response))
+            self.ledger.not_modified[canonical_url(response.url) or response.url] = when
             return
         if not isinstance(response, TextResponse):
             self._count(stats.NOT_ARTICLE + "not_html")
