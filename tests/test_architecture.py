@@ -19,6 +19,7 @@ LAYERS = {
     "vusta_crawler.items": 0,
     "vusta_crawler.extract": 1,
     "vusta_crawler.store": 2,
+    "vusta_crawler.capture": 2,
     "vusta_crawler.export": 3,
     "vusta_crawler.crawl": 4,
     "vusta_crawler.settings": 4,

@@ -99,6 +99,10 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         CrawlOptions.parse(**_spider_args(args))
     except OptionError as error:
         return str(error)
+    if args.warc and args.no_warc:
+        return "--warc and --no-warc: choose one"
+    if args.warc and Path(args.warc).exists() and not Path(args.warc).is_dir():
+        return f"--warc {args.warc} is a file; give the folder for the WARC files"
     return _feed_url_problem(args.feed_url)  # the archive is checked once the run holds its lock
 
 
@@ -106,6 +110,13 @@ def _feed_url_problem(feed_url: str | None) -> str | None:
     if feed_url and not feed_url.startswith(("https://", "http://")):
         return f"--feed-url must be the feed's public http(s) URL (got {feed_url!r})"
     return None
+
+
+def _warc_dir(args: argparse.Namespace, db: Path) -> Path | None:
+    """Where the run's WARC files go: ``--warc``, else ``warc/`` beside the database."""
+    if args.no_warc:
+        return None
+    return Path(args.warc) if args.warc else db.parent / "warc"
 
 
 def _crawl_and_report(args: argparse.Namespace, mirror: str | None) -> int:
@@ -122,7 +133,7 @@ def _crawl_and_report(args: argparse.Namespace, mirror: str | None) -> int:
     outcome = scheduled_run(
         db, mirror=mirror, spider_args=_spider_args(args), log_level=args.log_level,
         report_path=Path(args.report) if args.report else None, progress=args.progress,
-        stats_path=Path(args.stats) if args.stats else None,
+        stats_path=Path(args.stats) if args.stats else None, warc=_warc_dir(args, db),
     )  # fmt: skip
     print(outcome.text, file=sys.stderr)
     if outcome.report is not None and outcome.report["status"] != UNREACHABLE:
@@ -336,6 +347,10 @@ def _crawl_arguments(parser: argparse.ArgumentParser, db: str) -> None:
         "--report", help="write the run's JSON report here (default: runs/<id>.json by --db)"
     )
     parser.add_argument("--stats", help="write the crawl's raw Scrapy stats as JSON here")
+    parser.add_argument(
+        "--warc", metavar="DIR", help="write the WARC captures here (default: warc/ by --db)"
+    )
+    parser.add_argument("--no-warc", action="store_true", help="capture nothing (no WARC files)")
     parser.add_argument(
         "--log-level", default="WARNING", type=_log_level, help="Scrapy's log level"
     )

@@ -54,7 +54,13 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "vusta_crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    # next to the download handler: every response as it came (before decompression, redirects
+    # and retries), into WARC files
+    "vusta_crawler.crawl.capture.WarcCaptureMiddleware": 950,
 }
+VUSTA_WARC_DIR = ""  # empty: no capture (the command line sets it beside the database)
+VUSTA_WARC_MAX_SIZE = 100 * 1024 * 1024
+VUSTA_OPERATOR = ""  # who runs the crawl (a name, an e-mail), written into each warcinfo record
 
 # Validate, deduplicate and store. https://docs.scrapy.org/en/latest/topics/item-pipeline.html
 ITEM_PIPELINES = {

@@ -57,6 +57,16 @@ ARCHIVE_WRITE_ERROR = "vusta/archive_write/items_lost"
 ARCHIVE_WRITE_FAILURES = "vusta/archive_write/failures"
 """Archive writes (an item, a batch's commit) that failed."""
 
+# --- capturing -----------------------------------------------------------------------------
+CAPTURE = "vusta/warc/records/"
+"""+ record type: the WARC records written for responses (``response``, ``revisit``)."""
+
+CAPTURE_BYTES = "vusta/warc/bytes"
+"""Bytes of WARC written for responses and their requests (gzip members)."""
+
+CAPTURE_ERROR = "vusta/warc/errors"
+"""Responses that could not be written to the WARC files (a full disk…): not captured."""
+
 
 @dataclass(frozen=True)
 class PageWarning:

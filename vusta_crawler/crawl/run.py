@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +68,10 @@ def unreachable_hosts(hosts: tuple[str, ...], timeout: float = 8.0) -> dict[str,
 
 def crawl_settings(
     db: Path, mirror: str | None, log_level: str = "WARNING", run_id: str | None = None,
-    progress: bool | None = None,
+    progress: bool | None = None, warc: Path | None = None,
 ) -> Settings:  # fmt: skip
-    """The project's settings, with the archive path, the run's id and, for a mirror, its
-    handler."""
+    """The project's settings, with the archive path, the run's id, the WARC folder (None: no
+    capture) and, for a mirror, its handler."""
     settings = Settings()
     settings.setmodule("vusta_crawler.settings", priority="project")
     settings.set("VUSTA_DB", str(db), priority="cmdline")
@@ -79,6 +80,8 @@ def crawl_settings(
         settings.set("VUSTA_RUN_ID", run_id, priority="cmdline")
     if progress is not None:
         settings.set("VUSTA_PROGRESS", progress, priority="cmdline")
+    settings.set("VUSTA_WARC_DIR", str(warc) if warc else "", priority="cmdline")
+    settings.set("VUSTA_SOFTWARE", f"vusta-crawler {version('vusta-crawler')}", priority="cmdline")
     if mirror:
         settings.set("VUSTA_MIRROR", mirror, priority="cmdline")
         settings.update(MIRROR_SETTINGS, priority="cmdline")
@@ -147,6 +150,7 @@ class RunOutcome:
 def scheduled_run(
     db: Path, *, mirror: str | None, spider_args: dict[str, Any], log_level: str,
     report_path: Path | None, progress: bool | None, stats_path: Path | None = None,
+    warc: Path | None = None,
 ) -> RunOutcome:  # fmt: skip
     """One whole run: lock, crawl, judge, record. Usage problems are the caller's (exit 2)."""
     run_id = new_run_id()
@@ -163,7 +167,7 @@ def scheduled_run(
         problem = check_archive(db)  # under the lock: migrations run in one process at a time
         if problem:
             return RunOutcome(EXIT_USAGE, None, f"vusta-crawler: {problem}")
-        settings = crawl_settings(db, mirror, log_level, run_id, progress)
+        settings = crawl_settings(db, mirror, log_level, run_id, progress, warc)
         result = run_crawl(settings, spider_args)
         with _signals_held():  # a late Ctrl-C must not cost the run its report and row
             return _record(db, result, run_id, started, clock, mirror, spider_args,

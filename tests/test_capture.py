@@ -1,0 +1,178 @@
+"""WARC capture: records written with warcio and read back, revisits of both profiles, file
+rotation, and a crawl of a mirror whose every stored article's page is in the WARC files with
+the payload digest of what the mirror served."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from vusta_crawler.capture.warc import (
+    PROFILE_IDENTICAL,
+    PROFILE_NOT_MODIFIED,
+    Earlier,
+    Fetch,
+    WarcFiles,
+)
+from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite
+from vusta_crawler.devtools.sitegen import build_generated_site
+from vusta_crawler.store.archive import Archive
+
+URL = "https://vusta.vn/tin-a-p1.html"
+PAGE = "<html><body><h1>Tin mới</h1><p>Nội dung bài viết.</p></body></html>".encode()
+
+
+def fetch(status: int = 200, body: bytes = PAGE, url: str = URL) -> Fetch:
+    return Fetch(
+        url, "GET", [("Host", "vusta.vn"), ("User-Agent", "vusta-crawler")], status,
+        "OK" if status == 200 else "Not Modified",
+        [("Content-Type", "text/html; charset=utf-8"), ("Transfer-Encoding", "chunked")],
+        body, datetime(2026, 12, 3, 1, 2, 3, 456789, tzinfo=UTC),
+    )  # fmt: skip
+
+
+def sha1_digest(body: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode()
+
+
+def records(path: Path) -> list[dict]:
+    found = []
+    with path.open("rb") as stream:
+        iterator = ArchiveIterator(stream)
+        for record in iterator:
+            body = record.content_stream().read()
+            found.append({
+                "type": record.rec_type, "url": record.rec_headers["WARC-Target-URI"],
+                "headers": dict(record.rec_headers.headers), "body": body,
+                "offset": iterator.get_record_offset(),
+                "status": record.http_headers.get_statuscode() if record.http_headers else None,
+            })  # fmt: skip
+    return found
+
+
+def check(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "import sys, warcio.cli; sys.exit(warcio.cli.main())", "check",
+         "-v", str(path)], capture_output=True, text=True,
+    )  # fmt: skip
+
+
+def test_a_fetch_is_a_response_and_a_request_record_after_the_files_warcinfo(
+    tmp_path: Path,
+) -> None:
+    files = WarcFiles(tmp_path, "run-1", info={"operator": "archivist@example.org"})
+    capture = files.write(fetch())
+    files.close()
+    path = tmp_path / "run-1-00001.warc.gz"
+    assert files.names == [path.name] and capture.warc_file == path.name
+    written = records(path)
+    assert [r["type"] for r in written] == ["warcinfo", "response", "request"]
+    info = written[0]["body"].decode()
+    assert "run-id: run-1" in info and "operator: archivist@example.org" in info
+    response, request = written[1], written[2]
+    assert response["body"] == PAGE and response["status"] == "200"
+    assert response["headers"]["WARC-Payload-Digest"] == sha1_digest(PAGE) == capture.payload_digest
+    assert response["headers"]["WARC-Record-ID"] == capture.record_id
+    assert response["headers"]["WARC-Date"] == "2026-12-03T01:02:03.456789Z" == capture.date
+    assert request["headers"]["WARC-Concurrent-To"] == capture.record_id
+    assert response["offset"] == capture.offset
+    assert check(path).returncode == 0, check(path).stdout
+
+
+def test_the_same_payload_again_is_a_revisit_and_a_304_is_a_server_not_modified_one(
+    tmp_path: Path,
+) -> None:
+    files = WarcFiles(tmp_path, "run-1")
+    first = files.write(fetch())
+    earlier = Earlier(URL, first.date, first.payload_digest)
+    same = files.write(fetch(), earlier)
+    changed = files.write(fetch(body=PAGE + "<!-- sửa -->".encode()), earlier)
+    not_modified = files.write(fetch(status=304, body=b""), earlier)
+    files.close()
+    assert [c.record_type for c in (first, same, changed, not_modified)] == [
+        "response",
+        "revisit",
+        "response",
+        "revisit",
+    ]
+    by_id = {r["headers"]["WARC-Record-ID"]: r for r in records(tmp_path / files.names[0])}
+    identical = by_id[same.record_id]["headers"]
+    assert identical["WARC-Profile"] == PROFILE_IDENTICAL
+    assert identical["WARC-Refers-To-Target-URI"] == URL
+    assert identical["WARC-Refers-To-Date"] == first.date
+    assert identical["WARC-Payload-Digest"] == first.payload_digest
+    assert by_id[same.record_id]["body"] == b"", "a revisit keeps the headers, not the body"
+    server = by_id[not_modified.record_id]
+    assert server["headers"]["WARC-Profile"] == PROFILE_NOT_MODIFIED
+    assert server["status"] == "304" and server["headers"]["WARC-Refers-To-Date"] == first.date
+    assert not_modified.payload_digest == first.payload_digest, "the content is the earlier one"
+    assert check(tmp_path / files.names[0]).returncode == 0
+
+
+def test_files_rotate_by_size_each_with_its_warcinfo(tmp_path: Path) -> None:
+    files = WarcFiles(tmp_path, "run-2", max_size=1000)
+    captures = [files.write(fetch(body=PAGE * 4, url=f"{URL}?{n}")) for n in range(6)]
+    files.close()
+    assert len(files.names) >= 3 and files.names[1] == "run-2-00002.warc.gz"
+    for name in files.names:
+        written = records(tmp_path / name)
+        assert written[0]["type"] == "warcinfo" and len(written) > 1
+    assert {c.warc_file for c in captures} == set(files.names)
+
+
+# --- a crawl -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    work = tmp_path_factory.mktemp("capture")
+    site, db = work / "site", work / "data" / "vusta.sqlite3"
+    build_generated_site(site, 30, newest=datetime.now(UTC) - timedelta(hours=1))
+    with MirrorServer(MirrorSite(site)) as server:
+        command = [sys.executable, "-m", "vusta_crawler.cli", "crawl", "--mirror", server.url,
+                   "--db", str(db), "--no-progress"]  # fmt: skip
+        runs = [subprocess.run(command, capture_output=True, text=True, timeout=300) for _ in "12"]
+        requested = list(server.requests)
+    return {"site": site, "db": db, "runs": runs, "requested": requested}
+
+
+def test_a_crawl_captures_every_response_beside_the_database(crawled: dict) -> None:
+    assert [run.returncode for run in crawled["runs"]] == [0, 0], crawled["runs"][0].stderr
+    warcs = sorted((crawled["db"].parent / "warc").glob("*.warc.gz"))
+    assert len(warcs) == 2, "one file per run (far under 100 MB each)"
+    written = [record for path in warcs for record in records(path)]
+    for path in warcs:
+        assert check(path).returncode == 0, check(path).stdout
+    targets = [r["url"] for r in written if r["type"] in ("response", "revisit")]
+    assert sorted(targets) == sorted(crawled["requested"]), "every response, nothing more"
+    assert {r["url"] for r in written if r["type"] == "request"} == set(targets)
+    manifest = json.loads((crawled["site"] / "manifest.json").read_text(encoding="utf-8"))
+    with Archive(crawled["db"]) as archive:
+        stored = [row[0] for row in archive.db.execute("SELECT url FROM articles")]
+    responses = {r["url"]: r for r in written if r["type"] == "response"}
+    assert len(stored) == 30
+    for url in stored:
+        served = (crawled["site"] / manifest["pages"][url]["file"]).read_bytes()
+        assert responses[url]["headers"]["WARC-Payload-Digest"] == sha1_digest(served), url
+        assert responses[url]["body"] == served
+    robots = [
+        r for r in written if (r["url"] or "").endswith("/robots.txt") and r["type"] != "request"
+    ]
+    assert len(robots) == 4, "robots.txt of both hosts, in each run"
+
+
+def test_a_recheck_answered_304_is_captured_as_a_server_not_modified_revisit(
+    crawled: dict,
+) -> None:
+    second = sorted((crawled["db"].parent / "warc").glob("*.warc.gz"))[-1]
+    revisits = [r for r in records(second) if r["type"] == "revisit"]
+    assert revisits and all(r["status"] == "304" for r in revisits)
+    assert {r["headers"]["WARC-Profile"] for r in revisits} == {PROFILE_NOT_MODIFIED}
