@@ -72,7 +72,7 @@ def test_a_fetch_is_a_response_and_a_request_record_after_the_files_warcinfo(
     capture = files.write(fetch())
     files.close()
     path = tmp_path / "run-1-00001.warc.gz"
-    assert files.names == [path.name] and capture.warc_file == path.name
+    assert files.names == [path.name] and capture.warc_file == str(path)
     written = records(path)
     assert [r["type"] for r in written] == ["warcinfo", "response", "request"]
     info = written[0]["body"].decode()
@@ -125,7 +125,7 @@ def test_files_rotate_by_size_each_with_its_warcinfo(tmp_path: Path) -> None:
     for name in files.names:
         written = records(tmp_path / name)
         assert written[0]["type"] == "warcinfo" and len(written) > 1
-    assert {c.warc_file for c in captures} == set(files.names)
+    assert {Path(c.warc_file).name for c in captures} == set(files.names)
 
 
 # --- a crawl -------------------------------------------------------------------------------
@@ -135,18 +135,19 @@ def test_files_rotate_by_size_each_with_its_warcinfo(tmp_path: Path) -> None:
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict:
     work = tmp_path_factory.mktemp("capture")
     site, db = work / "site", work / "data" / "vusta.sqlite3"
-    build_generated_site(site, 30, newest=datetime.now(UTC) - timedelta(hours=1))
+    build_generated_site(site, 60, newest=datetime.now(UTC) - timedelta(hours=1))
     with MirrorServer(MirrorSite(site)) as server:
         command = [sys.executable, "-m", "vusta_crawler.cli", "crawl", "--mirror", server.url,
                    "--db", str(db), "--no-progress"]  # fmt: skip
         runs = [subprocess.run(command, capture_output=True, text=True, timeout=300) for _ in "12"]
         requested = list(server.requests)
+        runs.append(subprocess.run([*command, "--full"], capture_output=True, text=True))
     return {"site": site, "db": db, "runs": runs, "requested": requested}
 
 
 def test_a_crawl_captures_every_response_beside_the_database(crawled: dict) -> None:
-    assert [run.returncode for run in crawled["runs"]] == [0, 0], crawled["runs"][0].stderr
-    warcs = sorted((crawled["db"].parent / "warc").glob("*.warc.gz"))
+    assert [run.returncode for run in crawled["runs"]] == [0, 0, 0], crawled["runs"][0].stderr
+    warcs = sorted((crawled["db"].parent / "warc").glob("*.warc.gz"))[:2]
     assert len(warcs) == 2, "one file per run (far under 100 MB each)"
     written = [record for path in warcs for record in records(path)]
     for path in warcs:
@@ -158,7 +159,7 @@ def test_a_crawl_captures_every_response_beside_the_database(crawled: dict) -> N
     with Archive(crawled["db"]) as archive:
         stored = [row[0] for row in archive.db.execute("SELECT url FROM articles")]
     responses = {r["url"]: r for r in written if r["type"] == "response"}
-    assert len(stored) == 30
+    assert len(stored) == 60
     for url in stored:
         served = (crawled["site"] / manifest["pages"][url]["file"]).read_bytes()
         assert responses[url]["headers"]["WARC-Payload-Digest"] == sha1_digest(served), url
@@ -172,7 +173,51 @@ def test_a_crawl_captures_every_response_beside_the_database(crawled: dict) -> N
 def test_a_recheck_answered_304_is_captured_as_a_server_not_modified_revisit(
     crawled: dict,
 ) -> None:
-    second = sorted((crawled["db"].parent / "warc").glob("*.warc.gz"))[-1]
+    second = sorted((crawled["db"].parent / "warc").glob("*.warc.gz"))[1]
     revisits = [r for r in records(second) if r["type"] == "revisit"]
-    assert revisits and all(r["status"] == "304" for r in revisits)
-    assert {r["headers"]["WARC-Profile"] for r in revisits} == {PROFILE_NOT_MODIFIED}
+    profiles = {r["headers"]["WARC-Profile"]: [] for r in revisits}
+    for r in revisits:
+        profiles[r["headers"]["WARC-Profile"]].append(r["status"])
+    assert set(profiles[PROFILE_NOT_MODIFIED]) == {"304"}, "the recent articles re-checked"
+    assert "200" in profiles[PROFILE_IDENTICAL], (
+        "robots.txt, sitemaps, listings again (and the 404)"
+    )
+    assert not [r for r in records(second) if r["type"] == "response" and r["status"] == "200"
+                and r["url"] in {u for u in crawled["requested"] if "sitemap" in u}]  # fmt: skip
+
+
+def test_each_article_names_the_record_its_content_came_from(crawled: dict) -> None:
+    manifest = json.loads((crawled["site"] / "manifest.json").read_text(encoding="utf-8"))
+    with Archive(crawled["db"]) as archive:
+        rows = archive.db.execute(
+            "SELECT articles.url, captures.* FROM articles "
+            "JOIN captures ON captures.record_id = articles.capture_id"
+        ).fetchall()
+        assert len(rows) == archive.count() == 60, "every article linked"
+    for row in rows:
+        with open(row["warc_file"], "rb") as stream:
+            stream.seek(row["offset"])
+            record = next(iter(ArchiveIterator(stream)))
+            body = record.content_stream().read()
+        served = (crawled["site"] / manifest["pages"][row["url"]]["file"]).read_bytes()
+        assert record.rec_type == "response" and body == served
+        assert record.rec_headers["WARC-Record-ID"] == row["record_id"]
+        assert record.rec_headers["WARC-Payload-Digest"] == row["payload_digest"]
+        assert record.rec_headers["WARC-Target-URI"] == row["url"]
+
+
+def test_a_full_run_over_unchanged_pages_writes_revisits_to_the_first_capture(
+    crawled: dict,
+) -> None:
+    first, _, full = sorted((crawled["db"].parent / "warc").glob("*.warc.gz"))
+    originals = {r["url"]: r for r in records(first) if r["type"] == "response"}
+    with Archive(crawled["db"]) as archive:
+        articles = [row[0] for row in archive.db.execute("SELECT url FROM articles")]
+    again = {r["url"]: r for r in records(full) if r["type"] == "revisit"}
+    assert set(articles) <= set(again), "no article's page stored twice"
+    for url in articles:
+        headers = again[url]["headers"]
+        assert headers["WARC-Profile"] == PROFILE_IDENTICAL
+        assert headers["WARC-Refers-To-Date"] == originals[url]["headers"]["WARC-Date"]
+        assert headers["WARC-Payload-Digest"] == originals[url]["headers"]["WARC-Payload-Digest"]
+    assert check(full).returncode == 0

@@ -47,6 +47,7 @@ class Fetch:
 class Capture:
     """Where a fetch's response (or revisit) record lies, and what it holds."""
 
+    url: str
     warc_file: str
     offset: int
     length: int
@@ -102,8 +103,9 @@ class WarcFiles:
         digest = response.rec_headers["WARC-Payload-Digest"]
         if not digest and earlier is not None:  # a 304: the content is the earlier capture's
             digest = earlier.payload_digest
+        path = str(self.directory / self.names[-1])
         return Capture(
-            self.names[-1], offset, length, response.rec_headers["WARC-Record-ID"],
+            fetch.url, path, offset, length, response.rec_headers["WARC-Record-ID"],
             response.rec_type, digest or "", date,
         )  # fmt: skip
 

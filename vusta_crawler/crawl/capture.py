@@ -21,6 +21,7 @@ from scrapy.http import Response
 
 from vusta_crawler import stats
 from vusta_crawler.capture.warc import DEFAULT_MAX_SIZE, Earlier, Fetch, WarcFiles
+from vusta_crawler.store.archive import Archive
 
 CAPTURE_META = "vusta_capture"
 logger = logging.getLogger(__name__)
@@ -47,7 +48,13 @@ class WarcCaptureMiddleware:
                   "http-header-user-agent": settings.get("USER_AGENT", "")},
             max_size=settings.getint("VUSTA_WARC_MAX_SIZE", DEFAULT_MAX_SIZE),
         )  # fmt: skip
-        self.earlier: dict[str, Earlier] = {}  # the last full capture of each URL this run
+        # the latest full capture of each URL, in the archive's earlier runs or in this one
+        self.earlier: dict[str, Earlier] = {}
+        db = settings.get("VUSTA_DB")
+        if db and Path(db).exists():
+            with Archive(db) as archive:
+                for url, capture in archive.latest_captures().items():
+                    self.earlier[url] = Earlier(url, capture.date, capture.payload_digest)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -78,6 +85,9 @@ class WarcCaptureMiddleware:
         self._inc(stats.CAPTURE + capture.record_type)
         self._inc(stats.CAPTURE_BYTES, capture.length)
         request.meta[CAPTURE_META] = capture
+        ledger = getattr(self.crawler.spider, "ledger", None)
+        if ledger is not None:
+            ledger.captures.append(capture)
         return response
 
     def spider_closed(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from vusta_crawler.capture.warc import Capture
 from vusta_crawler.store.archive import Validators
 
 
@@ -38,8 +39,15 @@ class RunLedger:
     # stored articles the site answered 304 for, with when (RFC 3339, UTC): checked, unchanged
     not_modified: dict[str, str] = field(default_factory=dict)
     monitors: list[MonitorOutcome] = field(default_factory=list)
+    # WARC records written and not yet noted in the archive; the record of each article page
+    captures: list[Capture] = field(default_factory=list)
+    article_captures: dict[str, str] = field(default_factory=dict)
     # (host, section path) of the listings this run paged through to their end
     completed_listings: set[tuple[str, str]] = field(default_factory=set)
+
+    def take_captures(self) -> list[Capture]:
+        taken, self.captures = self.captures, []
+        return taken
 
     def lose(self, url: str, reason: str) -> None:
         self.lost.append(LostUrl(url, reason))

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from vusta_crawler.capture.warc import Capture
 from vusta_crawler.items import ARTICLE_FIELDS
 from vusta_crawler.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
@@ -177,7 +178,9 @@ class Archive:
 
     # --- writing -----------------------------------------------------------------------------
 
-    def store(self, item: Any, validators: Validators | None = None) -> str:
+    def store(
+        self, item: Any, validators: Validators | None = None, capture_id: str | None = None
+    ) -> str:
         """Store one item; return ``new``, ``updated``, ``unchanged`` or ``alias``.
 
         Each item is its own savepoint inside the open batch: a failed write undoes that item
@@ -191,7 +194,7 @@ class Archive:
             self._rollback()
             raise ArchiveWriteError(f"{self.path}: {error}", lost) from error
         try:
-            outcome = self._store(data, validators)
+            outcome = self._store(data, validators, capture_id)
         except sqlite3.Error as error:
             try:
                 self.db.execute("ROLLBACK TO item")
@@ -205,7 +208,9 @@ class Archive:
         self._tick()
         return outcome
 
-    def _store(self, data: dict[str, Any], validators: Validators | None) -> str:
+    def _store(
+        self, data: dict[str, Any], validators: Validators | None, capture_id: str | None
+    ) -> str:
         match, key = self._match(data)
         if match is None:
             self._insert(data)
@@ -219,6 +224,11 @@ class Archive:
             outcome = UPDATED
         if match is not None and key not in (None, ("url",)):
             self._add_alias(data["url"], match, "+".join(key))
+        if capture_id is not None and outcome in (NEW, UPDATED):  # the record of this content
+            self.db.execute(
+                "UPDATE articles SET capture_id = ? " + _BY_URL,
+                (capture_id, data["url"], data["url"]),
+            )
         if validators is not None:
             self.db.execute(
                 "UPDATE articles SET etag = ?, last_modified = ?, fetched_at = ? " + _BY_URL,
@@ -262,12 +272,14 @@ class Archive:
     def _revise(self, row: sqlite3.Row, data: dict[str, Any]) -> None:
         """Keep the archived version in ``revisions``, then take the new content."""
         self.db.execute(
-            "INSERT INTO revisions (article, content_hash, item, replaced_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO revisions (article, content_hash, item, replaced_at, capture_id) "
+            "VALUES (?, ?, ?, ?, ?)",
             (
                 row["id"],
                 row["content_hash"],
                 json.dumps(row_to_item(row), ensure_ascii=False),
                 data.get("fetched_at") or _now(),
+                row["capture_id"],
             ),
         )
         columns = self._columns(data)
@@ -353,6 +365,24 @@ class Archive:
             "attempts = attempts + 1",
             [(url, reason, _now()) for url, reason in lost],
         )
+
+    def record_captures(self, captures: list[Capture], run_id: str | None) -> None:
+        """Note where the run's WARC records lie (in the open batch: a capture counts once
+        the items fetched with it are committed)."""
+        self._begin()
+        self.db.executemany(
+            "INSERT OR IGNORE INTO captures (record_id, url, run_id, warc_file, offset, length, "
+            "record_type, payload_digest, captured_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(c.record_id, c.url, run_id, c.warc_file, c.offset, c.length, c.record_type,
+              c.payload_digest, c.date) for c in captures],
+        )  # fmt: skip
+
+    def latest_captures(self) -> dict[str, Capture]:
+        """Each URL's latest full capture (``response`` record): what a revisit refers to."""
+        rows = self.db.execute(
+            "SELECT * FROM captures WHERE record_type = 'response' ORDER BY captured_at"
+        )
+        return {row["url"]: capture_of(row) for row in rows}
 
     def confirm_unchanged(self, checked: dict[str, str]) -> None:
         """Record that the site answered 304 for these stored articles' URLs (URL → when): the
@@ -504,6 +534,11 @@ class Archive:
             "ORDER BY site, COUNT(*) DESC, section"
         )
         return [(site, section, count) for site, section, count in rows]
+
+
+def capture_of(row: sqlite3.Row) -> Capture:
+    return Capture(row["url"], row["warc_file"], row["offset"], row["length"], row["record_id"],
+                   row["record_type"], row["payload_digest"], row["captured_at"])  # fmt: skip
 
 
 def row_to_item(row: sqlite3.Row) -> dict[str, Any]:

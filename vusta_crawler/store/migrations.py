@@ -123,6 +123,26 @@ MIGRATIONS: tuple[Migration, ...] = (
         )
         """,
     ),
+    Migration(
+        7,
+        "WARC captures of the responses a run fetched; each article and revision names its own",
+        """
+        CREATE TABLE captures (
+            record_id TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            run_id TEXT,
+            warc_file TEXT NOT NULL,
+            offset INTEGER NOT NULL,
+            length INTEGER NOT NULL,
+            record_type TEXT NOT NULL,
+            payload_digest TEXT NOT NULL,
+            captured_at TEXT NOT NULL
+        );
+        CREATE INDEX captures_url ON captures (url, captured_at);
+        ALTER TABLE articles ADD COLUMN capture_id TEXT;
+        ALTER TABLE revisions ADD COLUMN capture_id TEXT;
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -98,12 +98,16 @@ class ArchivePipeline:
         :meth:`spider_closed` (spidermon's monitors, on that signal too, see any write error)."""
         if self.archive is None:
             return
+        ledger = self._ledger()
         try:
+            if ledger is not None and ledger.captures:
+                self.archive.record_captures(ledger.take_captures(), self.run_id)
             self.archive.commit()
         except ArchiveWriteError as error:
             self._write_failed(error)
+        except Exception as error:  # sqlite3 errors noting the captures: the WARCs keep them
+            self._write_failed(ArchiveWriteError(f"noting the captures: {error}", lost=0))
         finished = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        ledger = self._ledger()
         try:
             if ledger is not None:
                 lost = [(e.url, e.reason) for e in ledger.lost if is_article_url(e.url)]
@@ -148,7 +152,10 @@ class ArchivePipeline:
         ledger = getattr(self.crawler.spider, "ledger", None)
         known: dict[str, Validators] = ledger.validators if ledger is not None else {}
         try:
-            outcome = self.archive.store(item, known.pop(url, None))
+            if ledger is not None and ledger.captures:
+                self.archive.record_captures(ledger.take_captures(), self.run_id)
+            capture = ledger.article_captures.pop(url, None) if ledger is not None else None
+            outcome = self.archive.store(item, known.pop(url, None), capture)
         except ArchiveWriteError as error:
             self._write_failed(error)
             if ledger is not None:

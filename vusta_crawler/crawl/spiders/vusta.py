@@ -43,6 +43,7 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from vusta_crawler import patterns, stats
+from vusta_crawler.crawl.capture import CAPTURE_META
 from vusta_crawler.crawl.ledger import RunLedger
 from vusta_crawler.crawl.options import CrawlOptions
 from vusta_crawler.extract import dates
@@ -301,6 +302,9 @@ class VustaSpider(scrapy.Spider):
         self.ledger.validators[item.url or response.url] = Validators(
             _header(response, b"ETag"), _header(response, b"Last-Modified")
         )
+        capture = response.meta.get(CAPTURE_META)
+        if capture is not None:
+            self.ledger.article_captures[item.url or response.url] = capture.record_id
         yield item
         if self.options.sections is None:  # with sections, only their listings say what to read
             links = [entry["url"] for entry in (item.related or []) + (item.latest or [])]
