@@ -18,7 +18,6 @@ from warcio.archiveiterator import ArchiveIterator
 from vusta_crawler.capture.warc import (
     PROFILE_IDENTICAL,
     PROFILE_NOT_MODIFIED,
-    Earlier,
     Fetch,
     WarcFiles,
 )
@@ -92,7 +91,7 @@ def test_the_same_payload_again_is_a_revisit_and_a_304_is_a_server_not_modified_
 ) -> None:
     files = WarcFiles(tmp_path, "run-1")
     first = files.write(fetch())
-    earlier = Earlier(URL, first.date, first.payload_digest)
+    earlier = first
     same = files.write(fetch(), earlier)
     changed = files.write(fetch(body=PAGE + "<!-- sửa -->".encode()), earlier)
     not_modified = files.write(fetch(status=304, body=b""), earlier)

@@ -61,15 +61,6 @@ class Capture:
         return self.record_type == "revisit"
 
 
-@dataclass(frozen=True)
-class Earlier:
-    """The capture a revisit refers to: its URL, date and payload digest."""
-
-    url: str
-    date: str
-    payload_digest: str
-
-
 @dataclass
 class WarcFiles:
     """The WARC files of one run in ``directory``: opened on the first record, rotated past
@@ -83,9 +74,10 @@ class WarcFiles:
     _file: BinaryIO | None = None
     _writer: WARCWriter | None = None
 
-    def write(self, fetch: Fetch, earlier: Earlier | None = None) -> Capture:
+    def write(self, fetch: Fetch, earlier: Capture | None = None) -> Capture:
         """Write ``fetch``'s request and response records; a ``revisit`` instead of the
-        response when the site answered 304, or when ``earlier`` holds the same payload."""
+        response when the site answered 304, or when ``earlier`` (the URL's latest full
+        capture) holds the same payload."""
         writer = self._current()
         date = warc_date(fetch.date)
         response = self._response_record(writer, fetch, date, earlier)
@@ -110,7 +102,7 @@ class WarcFiles:
         )  # fmt: skip
 
     def _response_record(
-        self, writer: WARCWriter, fetch: Fetch, date: str, earlier: Earlier | None
+        self, writer: WARCWriter, fetch: Fetch, date: str, earlier: Capture | None
     ) -> Any:
         kept = [(name, value) for name, value in fetch.headers
                 if name.lower() not in _DROPPED_HEADERS]  # fmt: skip

@@ -20,7 +20,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from vusta_crawler import stats
-from vusta_crawler.capture.warc import DEFAULT_MAX_SIZE, Earlier, Fetch, WarcFiles
+from vusta_crawler.capture.warc import DEFAULT_MAX_SIZE, Capture, Fetch, WarcFiles
 from vusta_crawler.store.archive import Archive
 
 CAPTURE_META = "vusta_capture"
@@ -49,12 +49,11 @@ class WarcCaptureMiddleware:
             max_size=settings.getint("VUSTA_WARC_MAX_SIZE", DEFAULT_MAX_SIZE),
         )  # fmt: skip
         # the latest full capture of each URL, in the archive's earlier runs or in this one
-        self.earlier: dict[str, Earlier] = {}
+        self.earlier: dict[str, Capture] = {}
         db = settings.get("VUSTA_DB")
         if db and Path(db).exists():
             with Archive(db) as archive:
-                for url, capture in archive.latest_captures().items():
-                    self.earlier[url] = Earlier(url, capture.date, capture.payload_digest)
+                self.earlier = archive.latest_captures()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -81,7 +80,7 @@ class WarcCaptureMiddleware:
             logger.error("WARC capture failed for %s: %s", fetch.url, error)
             return response
         if not capture.is_revisit:
-            self.earlier[fetch.url] = Earlier(fetch.url, capture.date, capture.payload_digest)
+            self.earlier[fetch.url] = capture
         self._inc(stats.CAPTURE + capture.record_type)
         self._inc(stats.CAPTURE_BYTES, capture.length)
         request.meta[CAPTURE_META] = capture

@@ -100,8 +100,7 @@ class ArchivePipeline:
             return
         ledger = self._ledger()
         try:
-            if ledger is not None and ledger.captures:
-                self.archive.record_captures(ledger.take_captures(), self.run_id)
+            self._note_captures(ledger)
             self.archive.commit()
         except ArchiveWriteError as error:
             self._write_failed(error)
@@ -141,6 +140,11 @@ class ArchivePipeline:
                 self.archive.close()
             self.archive = None
 
+    def _note_captures(self, ledger: Any) -> None:
+        """Note the WARC records written since the last item, in the open batch."""
+        if self.archive is not None and ledger is not None and ledger.captures:
+            self.archive.record_captures(ledger.take_captures(), self.run_id)
+
     def _ledger(self) -> Any:
         return getattr(self.crawler.spider, "ledger", None)
 
@@ -149,11 +153,10 @@ class ArchivePipeline:
             self.open_spider()
         assert self.archive is not None
         url = str(ItemAdapter(item).get("url"))
-        ledger = getattr(self.crawler.spider, "ledger", None)
+        ledger = self._ledger()
         known: dict[str, Validators] = ledger.validators if ledger is not None else {}
         try:
-            if ledger is not None and ledger.captures:
-                self.archive.record_captures(ledger.take_captures(), self.run_id)
+            self._note_captures(ledger)
             capture = ledger.article_captures.pop(url, None) if ledger is not None else None
             outcome = self.archive.store(item, known.pop(url, None), capture)
         except ArchiveWriteError as error:
