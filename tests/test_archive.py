@@ -190,3 +190,27 @@ def test_a_run_row_is_written_then_completed(tmp_path: Path) -> None:
         assert row is not None and row["new"] == 3 and row["status"] == "ok"
         assert row["finished_at"] == "2026-12-01T00:02:00Z" and row["exit_code"] == 0
         assert archive.run("nope") is None
+
+
+def test_a_busy_database_noting_captures_is_a_write_error_with_the_batch_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vusta_crawler.capture.warc import Capture
+
+    monkeypatch.setattr("vusta_crawler.store.archive.BUSY_TIMEOUT_S", 0.05)
+    path = tmp_path / "busy.sqlite3"
+    capture = Capture("https://vusta.vn/a-p1.html", str(tmp_path / "warc" / "r-00001.warc.gz"),
+                      0, 10, "<urn:uuid:1>", "response", "sha1:X", "2026-12-03T00:00:00Z")  # fmt: skip
+    with Archive(path, batch_size=100) as archive:
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        with pytest.raises(ArchiveWriteError, match="noting the captures") as failed:
+            archive.record_captures([capture], "r")
+        assert failed.value.lost == 0
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        archive.record_captures([capture], "r")
+        archive.commit()
+        name = archive.db.execute("SELECT warc_file FROM captures").fetchone()[0]
+        assert name == "warc/r-00001.warc.gz", "named relative to the archive's folder"
+        assert archive.warc_path(name) == (tmp_path / "warc" / "r-00001.warc.gz").resolve()

@@ -193,8 +193,10 @@ def test_each_article_names_the_record_its_content_came_from(crawled: dict) -> N
             "JOIN captures ON captures.record_id = articles.capture_id"
         ).fetchall()
         assert len(rows) == archive.count() == 60, "every article linked"
+        paths = {row["warc_file"]: archive.warc_path(row["warc_file"]) for row in rows}
+    assert all(not Path(name).is_absolute() for name in paths), "named inside the archive folder"
     for row in rows:
-        with open(row["warc_file"], "rb") as stream:
+        with paths[row["warc_file"]].open("rb") as stream:
             stream.seek(row["offset"])
             record = next(iter(ArchiveIterator(stream)))
             body = record.content_stream().read()

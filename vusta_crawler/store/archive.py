@@ -368,14 +368,33 @@ class Archive:
 
     def record_captures(self, captures: list[Capture], run_id: str | None) -> None:
         """Note where the run's WARC records lie (in the open batch: a capture counts once
-        the items fetched with it are committed)."""
-        self._begin()
-        self.db.executemany(
-            "INSERT OR IGNORE INTO captures (record_id, url, run_id, warc_file, offset, length, "
-            "record_type, payload_digest, captured_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(c.record_id, c.url, run_id, c.warc_file, c.offset, c.length, c.record_type,
-              c.payload_digest, c.date) for c in captures],
-        )  # fmt: skip
+        the items fetched with it are committed). A WARC file inside the archive's folder is
+        named relative to it, so the folder can move as a whole; raises
+        :class:`ArchiveWriteError` (``lost``: the open batch's items) if SQLite fails."""
+        rows = [(c.record_id, c.url, run_id, self._warc_name(c.warc_file), c.offset, c.length,
+                 c.record_type, c.payload_digest, c.date) for c in captures]  # fmt: skip
+        try:
+            self._begin()
+            self.db.executemany(
+                "INSERT OR IGNORE INTO captures (record_id, url, run_id, warc_file, offset, "
+                "length, record_type, payload_digest, captured_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        except sqlite3.Error as error:
+            lost = self._pending
+            self._rollback()
+            raise ArchiveWriteError(f"{self.path}: noting the captures: {error}", lost) from error
+
+    def _warc_name(self, warc_file: str) -> str:
+        path = Path(warc_file).resolve()
+        folder = self.path.resolve().parent
+        return str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+
+    def warc_path(self, warc_file: str) -> Path:
+        """The file a ``captures.warc_file`` names: relative names are in the archive's folder."""
+        path = Path(warc_file)
+        return path if path.is_absolute() else self.path.resolve().parent / path
 
     def latest_captures(self) -> dict[str, Capture]:
         """Each URL's latest full capture (``response`` record): what a revisit refers to."""

@@ -104,8 +104,6 @@ class ArchivePipeline:
             self.archive.commit()
         except ArchiveWriteError as error:
             self._write_failed(error)
-        except Exception as error:  # sqlite3 errors noting the captures: the WARCs keep them
-            self._write_failed(ArchiveWriteError(f"noting the captures: {error}", lost=0))
         finished = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
             if ledger is not None:
