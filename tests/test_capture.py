@@ -222,3 +222,34 @@ def test_a_full_run_over_unchanged_pages_writes_revisits_to_the_first_capture(
         assert headers["WARC-Refers-To-Date"] == originals[url]["headers"]["WARC-Date"]
         assert headers["WARC-Payload-Digest"] == originals[url]["headers"]["WARC-Payload-Digest"]
     assert check(full).returncode == 0
+
+
+def test_exports_name_each_articles_record_and_capture_time(crawled: dict, tmp_path: Path) -> None:
+    import jsonschema
+    from importlib import resources
+
+    schema = json.loads(
+        resources.files("vusta_crawler").joinpath("schemas/article.schema.json").read_text("utf-8")
+    )
+    base = [sys.executable, "-m", "vusta_crawler.cli", "export"]
+    jsonl, feed = tmp_path / "items.jsonl", tmp_path / "feed.json"
+    for fmt, out in (("jsonl", jsonl), ("jsonfeed", feed)):
+        done = subprocess.run([*base, fmt, "--db", str(crawled["db"]), "-o", str(out)],
+                              capture_output=True, text=True)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    with Archive(crawled["db"]) as archive:
+        expected = {
+            row["url"]: {"record_id": row["record_id"], "captured_at": row["captured_at"]}
+            for row in archive.db.execute(
+                "SELECT articles.url, captures.record_id, captures.captured_at FROM articles "
+                "JOIN captures ON captures.record_id = articles.capture_id"
+            )
+        }
+    items = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    assert len(items) == len(expected) == 60
+    for item in items:
+        jsonschema.validate(item, schema)
+        assert item["capture"] == expected[item["url"]]
+        assert item["capture"]["captured_at"].endswith("Z")
+    entries = json.loads(feed.read_text(encoding="utf-8"))["items"]
+    assert {e["url"]: e["_vusta"]["capture"] for e in entries} == expected

@@ -2,5 +2,6 @@
 
 __version__ = "0.1.0"
 
-SCHEMA_VERSION = 1
-"""Version of the item schema (``vusta_crawler/schemas/article.schema.json``)."""
+SCHEMA_VERSION = 2
+"""Version of the item schema (``vusta_crawler/schemas/article.schema.json``); 2 added the
+exports' ``capture`` reference."""

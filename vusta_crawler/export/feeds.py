@@ -14,7 +14,7 @@ from typing import IO, Any
 from urllib.parse import urljoin
 
 from vusta_crawler.export.files import atomic_writer
-from vusta_crawler.store.archive import Archive, row_to_item
+from vusta_crawler.store.archive import Archive, capture_ref, row_to_item
 
 JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
 FEED_TITLE = "VUSTA — Liên hiệp các Hội Khoa học và Kỹ thuật Việt Nam (archive)"
@@ -56,6 +56,7 @@ def feed_item(row: sqlite3.Row) -> dict[str, Any]:
         "latest": item["latest"],
         "content_hash": item["content_hash"],
         "fetched_at": item["fetched_at"],
+        "capture": capture_ref(row),
     }
     return entry
 
@@ -121,9 +122,10 @@ def write_jsonl_file(archive: Archive, path: Path, **filters: Any) -> int:
 
 
 def iter_jsonl(archive: Archive, **filters: Any) -> Iterator[str]:
-    """The archive as JSON Lines: one item of the package's schema per line."""
+    """The archive as JSON Lines: one item of the package's schema per line, with the
+    ``capture`` reference of its content's WARC record."""
     for row in archive.iter_rows(**filters):
-        yield _dumps(row_to_item(row)) + "\n"
+        yield _dumps({**row_to_item(row), "capture": capture_ref(row)}) + "\n"
 
 
 def write_jsonl(archive: Archive, out: IO[str], **filters: Any) -> int:

@@ -494,7 +494,8 @@ class Archive:
         section: str | None = None,
         limit: int | None = None,
     ) -> Iterator[sqlite3.Row]:
-        """Articles newest first (undated last), streamed from the database.
+        """Articles newest first (undated last), streamed from the database; each row also
+        has ``captured_at``, the time of its content's WARC record (``capture_id``), or None.
 
         ``since``/``until`` are dates (``YYYY-MM-DD``, Vietnam time, both inclusive) or
         RFC 3339 times, compared with ``published``.
@@ -524,7 +525,12 @@ class Archive:
         ids = self.db.execute(sql, params)
         while batch := [row[0] for row in ids.fetchmany(100)]:
             marks = ", ".join("?" for _ in batch)
-            rows = self.db.execute(f"SELECT * FROM articles WHERE id IN ({marks})", batch)
+            rows = self.db.execute(
+                "SELECT articles.*, captures.captured_at AS captured_at FROM articles "
+                "LEFT JOIN captures ON captures.record_id = articles.capture_id "
+                f"WHERE articles.id IN ({marks})",
+                batch,
+            )
             by_id = {row["id"]: row for row in rows}
             yield from (by_id[key] for key in batch)
 
@@ -565,3 +571,10 @@ def row_to_item(row: sqlite3.Row) -> dict[str, Any]:
     return {
         name: json.loads(row[name]) if name in JSON_FIELDS else row[name] for name in ARTICLE_FIELDS
     }
+
+
+def capture_ref(row: sqlite3.Row) -> dict[str, str] | None:
+    """The item schema's ``capture`` (record id, capture time) of a row of :meth:`iter_rows`."""
+    if row["capture_id"] is None or row["captured_at"] is None:
+        return None
+    return {"record_id": row["capture_id"], "captured_at": row["captured_at"]}
