@@ -86,10 +86,10 @@ def test_migrations_upgrade_an_old_archive(tmp_path: Path) -> None:
     old.store(seed_item())
     old.close()
     with Archive(path) as archive:
-        assert archive.schema_version() == SCHEMA_VERSION == 7
+        assert archive.schema_version() == SCHEMA_VERSION == 8
         assert archive.count() == 1 and archive.count("runs") == 0
         versions = [row[0] for row in archive.db.execute("SELECT version FROM schema_migrations")]
-        assert versions == [1, 2, 3, 4, 5, 6, 7]
+        assert versions == [1, 2, 3, 4, 5, 6, 7, 8]
 
 
 def test_an_archive_from_a_newer_version_is_refused(tmp_path: Path) -> None:

@@ -312,6 +312,56 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reextract(args: argparse.Namespace) -> int:
+    from vusta_crawler.crawl.lock import Locked, RunLock
+    from vusta_crawler.crawl.report import EXIT_LOCKED
+    from vusta_crawler.store.archive import ArchiveWriteError
+    from vusta_crawler.store.reextract import reextract
+
+    if not Path(args.db).is_file():
+        print(f"vusta-crawler: no archive at {args.db} (run a crawl first)", file=sys.stderr)
+        return 2
+    try:
+        lock = RunLock(Path(args.db), command="reextract").acquire()
+    except Locked as error:
+        print(f"vusta-crawler: {error}", file=sys.stderr)
+        return EXIT_LOCKED
+    try:
+        archive = _open_archive(args.db)  # under the lock: it may migrate the file
+        if archive is None:
+            return 2
+        with archive:
+            run_id = None
+            if args.run:
+                row = archive.run(args.run)
+                if row is None or not row["run_id"]:
+                    print(f"vusta-crawler: no single run with id {args.run!r}", file=sys.stderr)
+                    return 2
+                run_id = row["run_id"]
+            articles = archive.captured_articles(run_id=run_id, since=args.since)
+            try:
+                result = reextract(archive, articles, dry_run=args.dry_run)
+            except ArchiveWriteError as error:
+                print(
+                    f"vusta-crawler: {error}; nothing of the open batch was kept", file=sys.stderr
+                )
+                return 1
+    finally:
+        lock.release()
+    verb = "would get" if args.dry_run else "got"
+    print(
+        f"Re-extracted {result.examined} article(s) from their captures: {result.equal} equal, "
+        f"{len(result.differences)} {verb} a revision, {len(result.failures)} failed."
+    )
+    for name, count in result.by_field.items():
+        print(f"  {name:<16} {count:>6} differ")
+    for failure in result.failures:
+        print(f"  failed: {failure.url}: {failure.reason} {failure.detail}".rstrip())
+    if args.dry_run:
+        print("Dry run: the archive was not changed.")
+    return 1 if result.failures else 0
+
+
 def _date(text: str) -> str:
     from datetime import date
 
@@ -417,6 +467,17 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="summarize the archive")
     stats.add_argument("--db", default=str(DEFAULT_DB))
     stats.set_defaults(func=cmd_stats)
+
+    again = commands.add_parser(
+        "reextract", help="extract the archived articles again from their WARC captures"
+    )
+    which = again.add_mutually_exclusive_group(required=True)
+    which.add_argument("--run", metavar="ID", help="the articles a run fetched (id or its start)")
+    which.add_argument("--since", type=_date, help="the articles fetched on or after YYYY-MM-DD")
+    which.add_argument("--all", action="store_true", help="every article with a capture")
+    again.add_argument("--dry-run", action="store_true", help="report what differs; change nothing")
+    again.add_argument("--db", default=str(DEFAULT_DB))
+    again.set_defaults(func=cmd_reextract)
 
     fixture = commands.add_parser("fixture", help="maintain the saved-page fixtures")
     fixture_commands = fixture.add_subparsers(dest="fixture_command", required=True)

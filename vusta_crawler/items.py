@@ -35,3 +35,6 @@ class ArticleItem:
 
 ARTICLE_FIELDS = tuple(f.name for f in fields(ArticleItem))
 """The item's field names, in schema order."""
+
+REQUIRED_FIELDS = ("url", "title", "body_text", "content_hash")
+"""An item missing one of these is not archived (stat ``vusta/dropped/missing_<field>``)."""

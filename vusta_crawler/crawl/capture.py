@@ -78,12 +78,14 @@ class WarcCaptureMiddleware:
         except OSError as error:  # a full disk: the crawl goes on, the report says so
             self._inc(stats.CAPTURE_ERROR)
             logger.error("WARC capture failed for %s: %s", fetch.url, error)
+            request.meta.pop("fetched_at", None)  # not a redirect's earlier hop's
             return response
         if not capture.is_revisit:
             self.earlier[fetch.url] = capture
         self._inc(stats.CAPTURE + capture.record_type)
         self._inc(stats.CAPTURE_BYTES, capture.length)
         request.meta[CAPTURE_META] = capture
+        request.meta["fetched_at"] = capture.date  # the item's fetch time is its record's
         ledger = getattr(self.crawler.spider, "ledger", None)
         if ledger is not None:
             ledger.captures.append(capture)

@@ -40,6 +40,10 @@ PENDING_MAX_ATTEMPTS = 5
 # The outcomes of storing one item (stats ``vusta/archive/<outcome>``).
 NEW, UPDATED, UNCHANGED, ALIAS = "new", "updated", "unchanged", "alias"
 
+# Why a revision was made (``revisions.reason``): a crawl met changed content, or re-extraction
+# of the stored capture read it differently.
+CRAWLED, REEXTRACTED = "crawl", "reextract"
+
 
 BUSY_TIMEOUT_S = 30.0
 """How long a write waits for another connection (an export, a reader) to let go of the file."""
@@ -269,22 +273,26 @@ class Archive:
         marks = ", ".join("?" for _ in columns)
         self.db.execute(f"INSERT INTO articles ({names}) VALUES ({marks})", list(columns.values()))
 
-    def _revise(self, row: sqlite3.Row, data: dict[str, Any]) -> None:
+    def _revise(
+        self, row: sqlite3.Row, data: dict[str, Any], reason: str = CRAWLED, when: str | None = None
+    ) -> None:
         """Keep the archived version in ``revisions``, then take the new content."""
+        when = when or data.get("fetched_at") or _now()
         self.db.execute(
-            "INSERT INTO revisions (article, content_hash, item, replaced_at, capture_id) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO revisions (article, content_hash, item, replaced_at, capture_id, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             (
                 row["id"],
                 row["content_hash"],
                 json.dumps(row_to_item(row), ensure_ascii=False),
-                data.get("fetched_at") or _now(),
+                when,
                 row["capture_id"],
+                reason,
             ),
         )
         columns = self._columns(data)
         del columns["url"]  # the archived URL stays; an alias records the other
-        columns["modified"] = data.get("fetched_at") or _now()
+        columns["modified"] = when
         assignments = ", ".join(f"{name} = ?" for name in columns)
         self.db.execute(
             f"UPDATE articles SET {assignments} WHERE id = ?", [*columns.values(), row["id"]]
@@ -395,6 +403,65 @@ class Archive:
         """The file a ``captures.warc_file`` names: relative names are in the archive's folder."""
         path = Path(warc_file)
         return path if path.is_absolute() else self.path.resolve().parent / path
+
+    def reextracted(self, article: int, item: Any) -> None:
+        """Give article ``article`` (its row id) the content ``item`` read again from its
+        capture: the archived version goes to ``revisions`` (reason ``reextract``); the URL,
+        fetch time and capture stay. In the open batch; raises :class:`ArchiveWriteError`."""
+        data = asdict(item) if is_dataclass(item) and not isinstance(item, type) else dict(item)
+        try:
+            self._begin()
+            row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article,)).fetchone()
+            self._revise(row, {**data, "fetched_at": row["fetched_at"]}, REEXTRACTED, _now())
+        except sqlite3.Error as error:
+            lost = self._pending + 1
+            self._rollback()
+            raise ArchiveWriteError(f"{self.path}: {error}", lost) from error
+        self._tick()
+
+    def captured_articles(
+        self, *, run_id: str | None = None, since: str | None = None
+    ) -> list[int]:
+        """Row ids of the articles whose content has a capture: all of them, or those whose
+        page run ``run_id`` fetched, or fetched on or after ``since`` (a date or time)."""
+        if run_id is None and since is None:
+            query, params = "SELECT id FROM articles WHERE capture_id IS NOT NULL", []
+        else:
+            clause, value = ("c.run_id = ?", run_id) if run_id else ("c.captured_at >= ?", since)
+            query = (
+                "SELECT id FROM articles WHERE capture_id IS NOT NULL AND id IN ("
+                "SELECT COALESCE(a.id, al.article) FROM captures c "
+                "LEFT JOIN articles a ON a.url = c.url LEFT JOIN aliases al ON al.url = c.url "
+                f"WHERE {clause})"
+            )
+            params = [value]
+        return [row[0] for row in self.db.execute(query + " ORDER BY id", params)]
+
+    def stored_by_run(self, run_id: str, limit: int) -> list[int]:
+        """Row ids of up to ``limit`` articles whose content run ``run_id`` stored (a sample:
+        ordered by their records' random ids)."""
+        rows = self.db.execute(
+            "SELECT articles.id FROM articles "
+            "JOIN captures ON captures.record_id = articles.capture_id "
+            "WHERE captures.run_id = ? ORDER BY captures.record_id LIMIT ?",
+            (run_id, limit),
+        )
+        return [row[0] for row in rows]
+
+    def article_row(self, article: int) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM articles WHERE id = ?", (article,)).fetchone()
+
+    def content_capture(self, record_id: str) -> Capture | None:
+        """The ``response`` record holding the payload of record ``record_id``: itself, or
+        for an identical-payload ``revisit`` the earlier response it refers to."""
+        row = self.db.execute("SELECT * FROM captures WHERE record_id = ?", (record_id,)).fetchone()
+        if row is not None and row["record_type"] != "response":
+            row = self.db.execute(
+                "SELECT * FROM captures WHERE record_type = 'response' AND payload_digest = ? "
+                "AND captured_at <= ? ORDER BY url = ? DESC, captured_at DESC LIMIT 1",
+                (row["payload_digest"], row["captured_at"], row["url"]),
+            ).fetchone()
+        return capture_of(row) if row is not None else None
 
     def latest_captures(self) -> dict[str, Capture]:
         """Each URL's latest full capture (``response`` record): what a revisit refers to."""

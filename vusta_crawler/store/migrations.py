@@ -143,6 +143,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE revisions ADD COLUMN capture_id TEXT;
         """,
     ),
+    Migration(
+        8,
+        "why each revision was made: a crawl met changed content, or re-extraction read it anew",
+        """
+        ALTER TABLE revisions ADD COLUMN reason TEXT NOT NULL DEFAULT 'crawl';
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

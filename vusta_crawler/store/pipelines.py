@@ -19,15 +19,13 @@ from scrapy.exceptions import DropItem
 
 from vusta_crawler import stats
 from vusta_crawler.extract.urls import is_article_url
+from vusta_crawler.items import REQUIRED_FIELDS
 from vusta_crawler.store.archive import Archive, ArchiveWriteError, RunRecord, Validators
 
 logger = logging.getLogger(__name__)
 
 WRITE_ERROR = "write_error"
 """The drop reason of an item the archive failed to write."""
-
-REQUIRED_FIELDS = ("url", "title", "body_text", "content_hash")
-"""An item missing one of these is dropped (stat ``vusta/dropped/missing_<field>``)."""
 
 
 class ItemDropped(DropItem):
