@@ -125,3 +125,41 @@ def test_an_unreadable_capture_is_a_named_failure_and_changes_nothing(copy: Path
     assert failed and all(f": {UNREADABLE} " in line for line in failed)
     with Archive(copy) as archive:
         assert archive.count("revisions") == 0
+
+
+# --- fixture save ----------------------------------------------------------------------------
+
+
+def test_fixture_save_turns_a_capture_into_a_case_that_replays_the_archived_item(
+    copy: Path, tmp_path: Path
+) -> None:
+    from vusta_crawler.devtools.replay import Case, replay
+
+    root = tmp_path / "fixtures"
+    root.mkdir()
+    with Archive(copy) as archive:
+        row = archive.db.execute("SELECT url, capture_id FROM articles LIMIT 1").fetchone()
+        stored = archive.get(row["url"])
+    save = [*CLI, "fixture", "save", "--db", str(copy), "--root", str(root)]
+    done = subprocess.run([*save, row["url"]], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (folder,) = (root / "article").iterdir()
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    assert meta["source"] == "capture" and meta["record_id"] == row["capture_id"]
+    assert meta["url"] == row["url"] and meta["kind"] == "article"
+    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    assert expected == stored, "today's extraction of the capture: the archived item"
+    assert replay(Case(folder)) == expected, "the case replays as saved"
+
+    again = subprocess.run([*save, row["capture_id"]], capture_output=True, text=True)
+    assert again.returncode == 2 and "exists already" in again.stderr
+    by_id = subprocess.run([*save, row["capture_id"], "--name", "by_record"],
+                           capture_output=True, text=True)  # fmt: skip
+    assert by_id.returncode == 0, by_id.stderr
+    assert (root / "article" / "by_record" / "page.html").read_bytes() == (
+        folder / "page.html"
+    ).read_bytes()
+    for ref in ("https://vusta.vn/khong-co-p1.html", "<urn:uuid:00000000-0000-0000-0000-0>"):
+        missing = subprocess.run([*save, ref], capture_output=True, text=True)
+        assert missing.returncode == 2 and "no capture" in missing.stderr
+        assert "Traceback" not in missing.stderr

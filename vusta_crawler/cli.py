@@ -79,6 +79,28 @@ def cmd_fixture_update(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fixture_save(args: argparse.Namespace) -> int:
+    from vusta_crawler.capture.read import CaptureReadError
+    from vusta_crawler.devtools.savecase import SaveError, save_case
+
+    if not Path(args.root).is_dir():
+        print(f"vusta-crawler: no fixtures folder at {args.root}", file=sys.stderr)
+        return 2
+    archive = _open_archive(args.db)
+    if archive is None:
+        return 2
+    with archive:
+        try:
+            case = save_case(archive, args.ref, Path(args.root), args.name, args.force)
+        except (SaveError, CaptureReadError) as error:
+            print(f"vusta-crawler: {error}", file=sys.stderr)
+            return 2
+    outcome = case.expected()
+    what = f"error {outcome['reason']}" if "error" in outcome else f"title {outcome['title']!r}"
+    print(f"Saved {case.path} ({what}): review its expected.json before committing.")
+    return 0
+
+
 DEFAULT_DB = Path("data/vusta.sqlite3")
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -487,6 +509,15 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("cases", nargs="*", help="kind/case or case names (default: all)")
     update.add_argument("--root", default=str(FIXTURES_DIR), help="the fixtures folder")
     update.set_defaults(func=cmd_fixture_update)
+    save = fixture_commands.add_parser(
+        "save", help="turn a WARC capture into a fixture case (page, meta, today's expected)"
+    )
+    save.add_argument("ref", metavar="URL|RECORD-ID", help="an archived page's URL or a record id")
+    save.add_argument("--name", help="the case's folder name (default: capture_<url slug>)")
+    save.add_argument("--force", action="store_true", help="replace a case of that name")
+    save.add_argument("--db", default=str(DEFAULT_DB))
+    save.add_argument("--root", default=str(FIXTURES_DIR), help="the fixtures folder")
+    save.set_defaults(func=cmd_fixture_save)
     return parser
 
 

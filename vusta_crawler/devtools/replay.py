@@ -72,13 +72,18 @@ def replay(case: Case) -> dict[str, Any]:
     The item as a JSON-ready dict, or ``{"error": "not_article", "reason": <reason>}`` when the
     page holds no article.
     """
+    return replay_response(case.response())
+
+
+def replay_response(response: HtmlResponse) -> dict[str, Any]:
+    """What the spider makes of one page: :func:`replay` of a response not saved as a case."""
     from itemadapter import ItemAdapter
 
     from vusta_crawler.crawl.spiders.vusta import VustaSpider
     from vusta_crawler.extract.article import NotAnArticle
 
     try:
-        extraction = VustaSpider.read_article(case.response())
+        extraction = VustaSpider.read_article(response)
     except NotAnArticle as error:
         return {"error": "not_article", "reason": error.reason}
     return ItemAdapter(extraction.item).asdict()
