@@ -225,8 +225,9 @@ def test_a_full_run_over_unchanged_pages_writes_revisits_to_the_first_capture(
 
 
 def test_exports_name_each_articles_record_and_capture_time(crawled: dict, tmp_path: Path) -> None:
-    import jsonschema
     from importlib import resources
+
+    import jsonschema
 
     schema = json.loads(
         resources.files("vusta_crawler").joinpath("schemas/article.schema.json").read_text("utf-8")
@@ -253,3 +254,48 @@ def test_exports_name_each_articles_record_and_capture_time(crawled: dict, tmp_p
         assert item["capture"]["captured_at"].endswith("Z")
     entries = json.loads(feed.read_text(encoding="utf-8"))["items"]
     assert {e["url"]: e["_vusta"]["capture"] for e in entries} == expected
+
+
+def test_a_record_reads_back_as_the_decoded_page_and_a_cut_one_is_refused(tmp_path: Path) -> None:
+    import gzip
+
+    from vusta_crawler.capture.read import CaptureReadError, read_page
+
+    encoded = Fetch(URL, "GET", [("Host", "vusta.vn")], 200, "OK",
+                    [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")],
+                    gzip.compress(PAGE * 50), datetime(2026, 12, 3, tzinfo=UTC))  # fmt: skip
+    files = WarcFiles(tmp_path, "run-1")
+    capture = files.write(encoded)
+    files.close()
+    page = read_page(Path(capture.warc_file), capture.offset)
+    assert page.body == PAGE * 50 and page.record_id == capture.record_id
+    assert page.response().meta["fetched_at"] == capture.date
+    assert page.response().text.startswith("<html>")
+    path = Path(capture.warc_file)
+    data = path.read_bytes()
+    path.write_bytes(data[: capture.offset + capture.length // 2])
+    with pytest.raises(CaptureReadError):
+        read_page(path, capture.offset)
+
+
+def test_repair_cuts_a_file_back_to_its_whole_records(tmp_path: Path) -> None:
+    import gzip
+
+    from vusta_crawler.capture.repair import repair, run_of, unfinished_files
+
+    files = WarcFiles(tmp_path, "20261203T010203Z-abc123")
+    files.write(fetch())
+    files.write(fetch(url="https://vusta.vn/tin-b-p2.html"))
+    files.close()
+    (path,) = tmp_path.glob("*.warc.gz")
+    whole = path.read_bytes()
+    assert repair(path) is None and path.read_bytes() == whole, "a whole file is left alone"
+    path.write_bytes(whole + whole[-300:-100])  # the middle of a record's gzip member
+    found = repair(path)
+    assert found is not None and (found.records, found.trimmed_bytes) == (5, 200)
+    assert path.read_bytes() == whole and gzip.decompress(whole).startswith(b"WARC/1.1")
+    assert run_of(path) == "20261203T010203Z-abc123"
+    assert unfinished_files(tmp_path, ["20261203T010203Z-abc123"]) == []
+    assert unfinished_files(tmp_path, []) == [path]
+    path.write_bytes(whole[:50])  # not even the warcinfo record whole: nothing to keep
+    assert repair(path) is not None and not path.exists()

@@ -7,12 +7,15 @@ three points (early by time, in the middle of the article pages, late by request
 
 from __future__ import annotations
 
+import gzip
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,6 +65,33 @@ def reference(site: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple:
     return found
 
 
+def cut_off_record(path: Path) -> int:
+    """Append the first half of a copy of the file's last record: what a SIGKILL in the middle
+    of a record's write leaves (writes are flushed record by record). Returns its length."""
+    with path.open("rb") as stream:
+        data = stream.read()
+    start = data.rfind(b"\x1f\x8b\x08")  # the last gzip member (a request record)
+    half = data[start : start + (len(data) - start) // 2]
+    with path.open("ab") as stream:
+        stream.write(half)
+    with pytest.raises(EOFError):  # (warcio check passes a cut-off record without a digest)
+        gzip.decompress(path.read_bytes())
+    return len(half)
+
+
+def warcio_check(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "import sys, warcio.cli; sys.exit(warcio.cli.main())", "check",
+         str(path)], capture_output=True, text=True,
+    )  # fmt: skip
+
+
+def read_page_at(archive: Archive, row: Any) -> Any:
+    from vusta_crawler.capture.read import read_page
+
+    return read_page(archive.warc_path(row["warc_file"]), row["offset"])
+
+
 KILL_POINTS: dict[str, Callable[[MirrorServer, Path, float], bool]] = {
     "after 0.8 s": lambda server, db, started: time.monotonic() - started > 0.8,
     # articles extracted, none committed yet (the batch holds 100): all are fetched again
@@ -88,11 +118,25 @@ def test_killed_then_run_again_equals_an_uninterrupted_run(
         run.wait(timeout=30)
     check, partial, _ = contents(db)
     assert check == "ok" and len(partial) < ARTICLES, point
+    written = sorted((db.parent / "warc").glob("*.warc.gz"))  # none if killed before a fetch
+    cut = cut_off_record(written[-1]) if written else 0
     with MirrorServer(MirrorSite(site)) as server:
         again = subprocess.run(command(server.url, db), capture_output=True, text=True,
                                timeout=300)  # fmt: skip
     assert again.returncode == 0, again.stderr
     assert contents(db) == reference, f"killed {point}, then run again"
+    if written:
+        repaired = re.search(rf"Repaired {written[-1].name} \(a killed run's\): cut off its "
+                             r"last (\d+) bytes", again.stderr)  # fmt: skip
+        assert repaired and int(repaired.group(1)) >= cut, again.stderr  # the kill may cut too
+    for path in sorted((db.parent / "warc").glob("*.warc.gz")):
+        assert warcio_check(path).returncode == 0, (path.name, warcio_check(path).stdout)
+        assert gzip.decompress(path.read_bytes()).startswith(b"WARC/1.1"), "whole gzip members"
+    with Archive(db) as archive:
+        statuses = [row["status"] for row in archive.runs()]
+        assert statuses == (["ok", "killed"] if written else ["ok"]), "the killed run noted"
+        for row in archive.db.execute("SELECT warc_file, offset, record_id FROM captures"):
+            assert read_page_at(archive, row).record_id == row["record_id"]
 
 
 def test_a_killed_update_run_then_run_again_gives_the_latest_revisions(

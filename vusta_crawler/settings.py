@@ -60,6 +60,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 VUSTA_WARC_DIR = ""  # empty: no capture (the command line sets it beside the database)
 VUSTA_WARC_MAX_SIZE = 100 * 1024 * 1024
+VUSTA_QA_SAMPLE = 20  # articles of the run read again from its WARC records at the end (0: off)
 VUSTA_OPERATOR = ""  # who runs the crawl (a name, an e-mail), written into each warcinfo record
 
 # Validate, deduplicate and store. https://docs.scrapy.org/en/latest/topics/item-pipeline.html

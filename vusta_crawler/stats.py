@@ -67,6 +67,18 @@ CAPTURE_BYTES = "vusta/warc/bytes"
 CAPTURE_ERROR = "vusta/warc/errors"
 """Responses that could not be written to the WARC files (a full disk…): not captured."""
 
+QA_EXAMINED = "vusta/qa/examined"
+"""Articles the end-of-run QA pass read again from this run's WARC records."""
+
+QA_EQUAL = "vusta/qa/equal"
+"""… and found equal to what the archive holds."""
+
+QA_DIFFER = "vusta/qa/differ/"
+"""+ field: QA articles whose field read from the record differs from the archive's."""
+
+QA_FAILED = "vusta/qa/failed/"
+"""+ reason: QA articles that could not be read again (``capture_unreadable``, …)."""
+
 
 @dataclass(frozen=True)
 class PageWarning:

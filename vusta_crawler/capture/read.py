@@ -7,13 +7,17 @@ as Scrapy's middlewares decode them in a crawl), bounded to :data:`MAX_PAYLOAD` 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 
 MAX_PAYLOAD = 16 * 1024 * 1024
 """A decoded payload larger than this is refused (the crawl's ``DOWNLOAD_MAXSIZE``)."""
@@ -62,8 +66,9 @@ def read_page(path: Path, offset: int) -> CapturedPage:
                     f"{path.name}: the record at offset {offset} is a {record.rec_type}, "
                     "not a response"
                 )
-            body = record.content_stream().read(MAX_PAYLOAD + 1)
-            page = _page(record, body)
+            raw = record.raw_stream.read(MAX_PAYLOAD + 1)
+            _check_digest(record, raw, f"{path.name} at offset {offset}")
+            page = _page(record, _decoded(record, raw))
     except OSError as error:
         raise CaptureReadError(f"{path}: {error.strerror or error}") from error
     except (ValueError, EOFError) as error:  # warcio's parse errors, a truncated gzip member
@@ -71,6 +76,32 @@ def read_page(path: Path, offset: int) -> CapturedPage:
     if len(page.body) > MAX_PAYLOAD:
         raise CaptureReadError(f"{path.name} at offset {offset}: payload over {MAX_PAYLOAD} B")
     return page
+
+
+def _check_digest(record: Any, raw: bytes, where: str) -> None:
+    """The payload read must be the one written: a record cut short (a damaged file) or
+    altered is refused, never read as a shorter page."""
+    declared = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+    algorithm, _, value = declared.partition(":")
+    if algorithm.lower() != "sha1" or not value:
+        raise CaptureReadError(f"{where}: no sha1 payload digest to check the record by")
+    actual = base64.b32encode(hashlib.sha1(raw).digest()).decode()
+    if actual != value.upper():
+        raise CaptureReadError(f"{where}: the payload does not match its digest (cut short?)")
+
+
+def _decoded(record: Any, raw: bytes) -> bytes:
+    """The payload with its content encoding (gzip, deflate, br) undone, bounded."""
+    encoding = (record.http_headers.get_header("Content-Encoding") or "").lower() or None
+    if encoding not in BufferedReader.get_supported_decompressors():
+        encoding = None
+    if record.http_headers.get_header("Transfer-Encoding") == "chunked":
+        reader: Any = ChunkedDataReader(BytesIO(raw), decomp_type=encoding)
+    elif encoding:
+        reader = BufferedReader(BytesIO(raw), decomp_type=encoding)
+    else:
+        return raw
+    return bytes(reader.read(MAX_PAYLOAD + 1))
 
 
 def _page(record: Any, body: bytes) -> CapturedPage:

@@ -55,6 +55,7 @@ class Capture:
     record_type: str  # response, or revisit
     payload_digest: str
     date: str  # WARC-Date, RFC 3339 UTC
+    run_id: str | None = None  # the run that wrote it, once noted in the archive
 
     @property
     def is_revisit(self) -> bool:

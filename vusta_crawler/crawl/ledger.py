@@ -9,6 +9,7 @@ is built from it and the stats.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from vusta_crawler.capture.warc import Capture
 from vusta_crawler.store.archive import Validators
@@ -44,6 +45,8 @@ class RunLedger:
     article_captures: dict[str, str] = field(default_factory=dict)
     # (host, section path) of the listings this run paged through to their end
     completed_listings: set[tuple[str, str]] = field(default_factory=set)
+    # the end-of-run QA pass (Reextraction.as_report()), when the run captured
+    qa: dict[str, Any] | None = None
 
     def take_captures(self) -> list[Capture]:
         taken, self.captures = self.captures, []

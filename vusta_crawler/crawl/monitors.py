@@ -127,6 +127,29 @@ class ArchiveMonitor(_VustaMonitor):
         )
 
 
+@monitors.name("Captures")
+class CaptureMonitor(_VustaMonitor):
+    """Every response captured; the QA pass reads the run's articles back from their records."""
+
+    @monitors.name("every response captured")
+    def test_writes(self) -> None:
+        errors = self.stat(keys.CAPTURE_ERROR)
+        self.assertEqual(errors, 0, f"{errors} response(s) could not be written to the WARC files")
+
+    @monitors.name("QA pass: stored articles equal their WARC records")
+    def test_quality(self) -> None:
+        qa = self.spider.ledger.qa
+        if qa is None:
+            return
+        problems = [f"{d['url']} ({', '.join(d['fields'])})" for d in qa["differences"]]
+        problems += [f"{f['url'] or 'the pass'}: {f['reason']}" for f in qa["failed"]]
+        self.assertFalse(
+            problems,
+            f"{len(problems)} of {qa['examined']} sampled article(s) differ from their records: "
+            + "; ".join(problems[:5]),
+        )
+
+
 class RecordOutcomes(Action):
     """Every monitor's verdict, into the spider's ledger (the report and exit code read it)."""
 
@@ -152,5 +175,6 @@ class RunMonitorSuite(MonitorSuite):
         FieldCoverageMonitor,
         LostPagesMonitor,
         ArchiveMonitor,
+        CaptureMonitor,
     ]
     monitors_finished_actions = [RecordOutcomes]  # noqa: RUF012

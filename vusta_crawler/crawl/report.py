@@ -28,6 +28,9 @@ EXIT_LOCKED = 75
 
 SHUTDOWN = "shutdown"
 """Scrapy's finish reason after SIGINT/SIGTERM: the engine closed the spider cleanly."""
+KILLED = "killed"
+"""The status (and finish reason) the next run records for a run killed before it could record
+itself, found by its WARC files."""
 FORCED_SHUTDOWN = "forced_shutdown"
 """The finish reason a run gets when a second signal stopped the reactor before the engine
 closed the spider (Scrapy sets none); the archive is then closed by :func:`run.run_crawl`."""
@@ -124,6 +127,12 @@ def build_report(
             for prefix in _WARNING_PREFIXES
             for key, count in result.prefixed(prefix).items()
         },
+        "captures": {
+            "records": result.prefixed(keys.CAPTURE),
+            "bytes": result.count(keys.CAPTURE_BYTES),
+            "errors": result.count(keys.CAPTURE_ERROR),
+        },
+        "qa": result.ledger.qa,
         "monitors": [asdict(outcome) for outcome in result.ledger.monitors],
         "monitors_failed": [outcome.name for outcome in result.ledger.failed_monitors],
     }  # fmt: skip
@@ -177,6 +186,27 @@ def summary(report: dict[str, Any], archive: Archive | None) -> str:
         lines += [f"  {entry['url']}  ({entry['reason']})" for entry in report["lost"][:20]]
         if len(report["lost"]) > 20:
             lines.append(f"  … and {len(report['lost']) - 20} more (see the report)")
+    for found in report.get("warc_repaired", []):
+        lines.append(
+            f"Repaired {found['file']} (a killed run's): cut off its last {found['trimmed_bytes']} "
+            f"bytes, an incomplete record; {found['records']} whole records kept."
+        )
+    captures = report["captures"]
+    if captures["records"] or captures["errors"]:
+        lines.append(
+            f"Captured {sum(captures['records'].values())} WARC records "
+            f"({', '.join(f'{k}: {v}' for k, v in captures['records'].items())}), "
+            f"{captures['bytes'] / 1e6:.1f} MB; {captures['errors']} response(s) not captured."
+        )
+    if report["qa"] is not None:
+        qa = report["qa"]
+        lines.append(
+            f"QA: {qa['examined']} stored article(s) read again from their WARC records: "
+            f"{qa['equal']} equal, {qa['differ']} differ"
+            + (f" ({', '.join(f'{k}: {v}' for k, v in qa['by_field'].items())})" if qa["differ"]
+               else "")
+            + f", {len(qa['failed'])} failed."
+        )  # fmt: skip
     for outcome in report["monitors"]:
         if not outcome["passed"]:
             lines.append(f"Monitor failed: {outcome['name']}: {outcome['message']}")

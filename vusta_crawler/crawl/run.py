@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -24,6 +24,7 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
+from vusta_crawler.capture.repair import Repair, repair, run_of, unfinished_files
 from vusta_crawler.crawl.ledger import RunLedger
 from vusta_crawler.crawl.lock import Locked, RunLock
 from vusta_crawler.crawl.report import (
@@ -31,6 +32,7 @@ from vusta_crawler.crawl.report import (
     EXIT_LOCKED,
     EXIT_USAGE,
     FORCED_SHUTDOWN,
+    KILLED,
     UNREACHABLE,
     CrawlResult,
     build_report,
@@ -167,11 +169,12 @@ def scheduled_run(
         problem = check_archive(db)  # under the lock: migrations run in one process at a time
         if problem:
             return RunOutcome(EXIT_USAGE, None, f"vusta-crawler: {problem}")
+        repairs = repair_killed_runs(db, warc)
         settings = crawl_settings(db, mirror, log_level, run_id, progress, warc)
         result = run_crawl(settings, spider_args)
         with _signals_held():  # a late Ctrl-C must not cost the run its report and row
             return _record(db, result, run_id, started, clock, mirror, spider_args,
-                           report_path, stats_path)  # fmt: skip
+                           report_path, stats_path, repairs)  # fmt: skip
     finally:
         lock.release()
 
@@ -179,7 +182,7 @@ def scheduled_run(
 def _record(
     db: Path, result: CrawlResult, run_id: str, started: datetime, clock: float,
     mirror: str | None, spider_args: dict[str, Any], report_path: Path | None,
-    stats_path: Path | None,
+    stats_path: Path | None, repairs: list[Repair],
 ) -> RunOutcome:  # fmt: skip
     """Judge a crawl and record it: report file, ``runs`` row, summary text, exit code."""
     if stats_path is not None:
@@ -193,6 +196,7 @@ def _record(
             options={"mirror": mirror, **{k: str(v) for k, v in spider_args.items()}},
             archive=archive,
         )  # fmt: skip
+        report["warc_repaired"] = [asdict(found) for found in repairs]
         write_report(report, report_path or default_report_path(db, run_id))
         archive.record_run(
             RunRecord(
@@ -226,6 +230,34 @@ def _signals_held() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def repair_killed_runs(db: Path, warc: Path | None) -> list[Repair]:
+    """The WARC files of runs killed before they could record themselves (no ``runs`` row):
+    each cut back after its last complete record, and the run recorded as ``killed``."""
+    if warc is None or not warc.is_dir():
+        return []
+    with Archive(db) as archive:
+        files = unfinished_files(warc, archive.run_ids())
+        last_write = {run_of(path): path.stat().st_mtime for path in files}  # sorted: the last
+        repairs = [found for path in files if (found := repair(path)) is not None]
+        for run_id, when in sorted(last_write.items()):
+            ended = f"{datetime.fromtimestamp(when, UTC):%Y-%m-%dT%H:%M:%SZ}"
+            archive.record_run(
+                RunRecord(run_id, _started(run_id) or ended, ended, {}, status=KILLED,
+                          finish_reason=KILLED)
+            )  # fmt: skip
+        archive.commit()
+    return repairs
+
+
+def _started(run_id: str) -> str | None:
+    """A run id's start time (``20261202T060000Z-1a2b3c``), RFC 3339; None if it has none."""
+    try:
+        started = datetime.strptime(run_id.split("-", 1)[0], "%Y%m%dT%H%M%SZ")
+    except ValueError:
+        return None
+    return f"{started:%Y-%m-%dT%H:%M:%SZ}"
 
 
 def default_report_path(db: Path, run_id: str) -> Path:

@@ -216,19 +216,21 @@ class Archive:
         self, data: dict[str, Any], validators: Validators | None, capture_id: str | None
     ) -> str:
         match, key = self._match(data)
+        renamed = False  # the article's URL became this item's
         if match is None:
             self._insert(data)
             outcome = NEW
         elif match["content_hash"] == data["content_hash"]:
             outcome = UNCHANGED if key == ("url",) else ALIAS
             if key != ("url",):
-                self._prefer_article_url(match, data)
+                renamed = self._prefer_article_url(match, data)
         else:
             self._revise(match, data)
             outcome = UPDATED
         if match is not None and key not in (None, ("url",)):
             self._add_alias(data["url"], match, "+".join(key))
-        if capture_id is not None and outcome in (NEW, UPDATED):  # the record of this content
+        # the record of this content, fetched at the article's URL
+        if capture_id is not None and (outcome in (NEW, UPDATED) or renamed):
             self.db.execute(
                 "UPDATE articles SET capture_id = ? " + _BY_URL,
                 (capture_id, data["url"], data["url"]),
@@ -298,9 +300,10 @@ class Archive:
             f"UPDATE articles SET {assignments} WHERE id = ?", [*columns.values(), row["id"]]
         )
 
-    def _prefer_article_url(self, row: sqlite3.Row, data: dict[str, Any]) -> None:
+    def _prefer_article_url(self, row: sqlite3.Row, data: dict[str, Any]) -> bool:
         """The same text under two URLs: the one with an article id (``-p<id>.html``) is kept
-        as the article's URL, whichever was met first, so that runs agree."""
+        as the article's URL, whichever was met first, so that runs agree. True if the
+        article's URL became this item's."""
         if row["article_id"] is None and data.get("article_id") is not None:
             self._add_alias(row["url"], row, "content_hash")
             self.db.execute("DELETE FROM aliases WHERE url = ?", (data["url"],))
@@ -309,6 +312,8 @@ class Archive:
                 (data["url"], data["article_id"], row["id"]),
             )
             data["url"] = row["url"]  # the caller records this one as the alias
+            return True
+        return False
 
     def _add_alias(self, url: str, row: sqlite3.Row, reason: str) -> None:
         self.db.execute(
@@ -463,6 +468,19 @@ class Archive:
             ).fetchone()
         return capture_of(row) if row is not None else None
 
+    def page_capture(self, url: str) -> Capture | None:
+        """The record of the page at ``url``: an archived article's content (its own URL or an
+        alias), else the URL's latest response."""
+        row, _ = self._match({"url": url})
+        if row is not None and row["capture_id"] is not None:
+            return self.content_capture(row["capture_id"])
+        found = self.db.execute(
+            "SELECT * FROM captures WHERE url = ? AND record_type = 'response' "
+            "ORDER BY captured_at DESC LIMIT 1",
+            (url,),
+        ).fetchone()
+        return capture_of(found) if found is not None else None
+
     def latest_captures(self) -> dict[str, Capture]:
         """Each URL's latest full capture (``response`` record): what a revisit refers to."""
         rows = self.db.execute(
@@ -495,6 +513,11 @@ class Archive:
                 "SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT ?", (limit,)
             )
         )
+
+    def run_ids(self) -> list[str]:
+        """The ids of the runs that recorded themselves."""
+        rows = self.db.execute("SELECT run_id FROM runs WHERE run_id IS NOT NULL")
+        return [row[0] for row in rows]
 
     def run(self, run_id: str) -> sqlite3.Row | None:
         """One run by its id (or a unique prefix of it)."""
@@ -630,7 +653,8 @@ class Archive:
 
 def capture_of(row: sqlite3.Row) -> Capture:
     return Capture(row["url"], row["warc_file"], row["offset"], row["length"], row["record_id"],
-                   row["record_type"], row["payload_digest"], row["captured_at"])  # fmt: skip
+                   row["record_type"], row["payload_digest"], row["captured_at"],
+                   row["run_id"])  # fmt: skip
 
 
 def row_to_item(row: sqlite3.Row) -> dict[str, Any]:

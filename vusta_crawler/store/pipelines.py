@@ -21,6 +21,7 @@ from vusta_crawler import stats
 from vusta_crawler.extract.urls import is_article_url
 from vusta_crawler.items import REQUIRED_FIELDS
 from vusta_crawler.store.archive import Archive, ArchiveWriteError, RunRecord, Validators
+from vusta_crawler.store.reextract import Failure, Reextraction, qa_sample
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,30 @@ class ArchivePipeline:
             )
         except Exception as error:  # sqlite3 errors: the run's row is lost, not the articles
             self._write_failed(ArchiveWriteError(f"recording the run: {error}", lost=0))
+        self._quality_check(ledger)
+
+    def _quality_check(self, ledger: Any) -> None:
+        """The QA pass: a sample of the articles this run stored, read again from its WARC
+        records (``VUSTA_QA_SAMPLE``) and compared with the archive; counted in stats."""
+        size = self.crawler.settings.getint("VUSTA_QA_SAMPLE", 0)
+        if self.archive is None or not size or not self.crawler.settings.get("VUSTA_WARC_DIR"):
+            return
+        try:
+            result = qa_sample(self.archive, self.run_id, size)
+        except Exception as error:  # a bug here must not cost the run its report
+            logger.error("The QA pass failed: %s", error)
+            result = Reextraction(failures=[Failure("", "qa_pass_failed", str(error))])
+        self._inc(stats.QA_EXAMINED, result.examined)
+        self._inc(stats.QA_EQUAL, result.equal)
+        for name, count in result.by_field.items():
+            self._inc(stats.QA_DIFFER + name, count)
+        for failure in result.failures:
+            self._inc(stats.QA_FAILED + failure.reason)
+        for difference in result.differences:
+            logger.warning("QA: %s reads differently from its WARC record: %s",
+                         difference.url, ", ".join(difference.fields))  # fmt: skip
+        if ledger is not None:
+            ledger.qa = result.as_report()
 
     def spider_closed(self, reason: str) -> None:
         """Mark the listings read whole complete if the run finished, then let go of the file."""
