@@ -227,6 +227,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not Path(args.db).exists():
         print(f"vusta-crawler: no archive at {args.db} (run a crawl first)", file=sys.stderr)
         return 2
+    if args.format == "wacz":
+        return _export_wacz(args)
+    if args.run:
+        print("vusta-crawler: --run is for export wacz (a run's captures)", file=sys.stderr)
+        return 2
     if args.format == "jsonfeed" and args.page_size and not args.feed_url:
         print(
             "vusta-crawler: --page-size needs --feed-url: each page's next_url must be the URL "
@@ -262,6 +267,40 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(f"Wrote {count} items to {args.output}", file=sys.stderr)
         else:
             write_jsonl(archive, sys.stdout, **filters)
+    return 0
+
+
+def _export_wacz(args: argparse.Namespace) -> int:
+    from vusta_crawler.export.wacz import WaczError, write_wacz
+
+    others = [f"--{name.replace('_', '-')}" for name in ("until", "site", "section", "limit",
+              "page_size", "feed_url") if getattr(args, name) is not None]  # fmt: skip
+    problem = (
+        "export wacz needs -o FILE.wacz" if not args.output or args.output == "-"
+        else "export wacz takes --run ID or --since DATE, not both" if args.run and args.since
+        else f"export wacz packages whole runs' captures: {', '.join(others)} do not apply"
+        if others else None
+    )  # fmt: skip
+    if problem:
+        print(f"vusta-crawler: {problem}", file=sys.stderr)
+        return 2
+    archive = _open_archive(args.db)
+    if archive is None:
+        return 2
+    with archive:
+        try:
+            done = write_wacz(archive, Path(args.output), run_id=args.run, since=args.since)
+        except WaczError as error:
+            print(f"vusta-crawler: {error}", file=sys.stderr)
+            return 2
+    needs = (
+        f"; it refers to {len(done.dependencies)} earlier WARC file(s)" if done.dependencies else ""
+    )
+    print(
+        f"Wrote {done.path}: {len(done.warc_files)} WARC file(s), {done.records} indexed "
+        f"records, {done.pages} pages{needs}.",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -463,11 +502,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mirror.set_defaults(func=cmd_mirror)
 
-    export = commands.add_parser("export", help="export the archive as JSON Feed or JSON Lines")
-    export.add_argument("format", choices=("jsonfeed", "jsonl"))
+    export = commands.add_parser(
+        "export", help="export the archive as JSON Feed or JSON Lines, its captures as WACZ"
+    )
+    export.add_argument("format", choices=("jsonfeed", "jsonl", "wacz"))
     export.add_argument("--db", default=str(DEFAULT_DB))
     export.add_argument("-o", "--output", help="output file (jsonl: default standard output)")
-    export.add_argument("--since", type=_date, help="published on or after YYYY-MM-DD")
+    export.add_argument(
+        "--since", type=_date,
+        help="published on or after YYYY-MM-DD (wacz: captured on or after, UTC)",
+    )  # fmt: skip
+    export.add_argument("--run", metavar="ID", help="wacz: the captures of this run (or its start)")
     export.add_argument("--until", type=_date, help="published on or before YYYY-MM-DD")
     export.add_argument("--site", choices=("vusta.vn", "en.vusta.vn"))
     export.add_argument("--section")

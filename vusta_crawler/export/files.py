@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 def _umask() -> int:
@@ -24,11 +24,24 @@ def _umask() -> int:
 def atomic_writer(path: Path) -> Iterator[IO[str]]:
     """``with atomic_writer(path) as out:`` — ``path`` appears, complete, when the block ends
     without an error; on an error (or a kill) it is left as it was."""
+    with _atomic(path, binary=False) as out:
+        yield out
+
+
+@contextmanager
+def atomic_binary_writer(path: Path) -> Iterator[IO[bytes]]:
+    """:func:`atomic_writer` for bytes (a seekable file: a ZIP package is written into it)."""
+    with _atomic(path, binary=True) as out:
+        yield out
+
+
+@contextmanager
+def _atomic(path: Path, *, binary: bool) -> Iterator[Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(temporary, 0o666 & ~_umask())  # what open() would give, not mkstemp's 0600
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        with os.fdopen(handle, "wb") if binary else os.fdopen(handle, "w", encoding="utf-8") as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
