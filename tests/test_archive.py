@@ -199,8 +199,9 @@ def test_a_busy_database_noting_captures_is_a_write_error_with_the_batch_lost(
 
     monkeypatch.setattr("vusta_crawler.store.archive.BUSY_TIMEOUT_S", 0.05)
     path = tmp_path / "busy.sqlite3"
-    capture = Capture("https://vusta.vn/a-p1.html", str(tmp_path / "warc" / "r-00001.warc.gz"),
-                      0, 10, "<urn:uuid:1>", "response", "sha1:X", "2026-12-03T00:00:00Z")  # fmt: skip
+    warc = str(tmp_path / "warc" / "r-00001.warc.gz")
+    capture = Capture("https://vusta.vn/a-p1.html", warc, 0, 10, "<urn:uuid:1>", "response",
+                      "sha1:X", "2026-12-03T00:00:00Z")  # fmt: skip
     with Archive(path, batch_size=100) as archive:
         blocker = sqlite3.connect(path, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")
