@@ -12,6 +12,10 @@
   forms) against ``dateparser.parse(text, languages=["vi"])`` on the fixtures' printed date texts;
   ``fast_path_share`` is the share of those texts the fast path reads by itself.
 - ``export_memory``: peak memory of exports of 5,000 and 25,000 archived items.
+- ``incremental``: three crawls of a generated 2,000-article mirror (first, unchanged, changed).
+- ``capture``: crawl throughput with WARC capture and without, alternating (``overhead``,
+  target ≤ 0.10), WARC bytes per article, re-extraction from the captures in articles per
+  second against the crawl's pages per second.
 
 Absolute times depend on the machine; the ratios are the claim.
 """
@@ -334,6 +338,63 @@ def bench_incremental(articles: int = 2000) -> dict[str, Any]:
     }
 
 
+def bench_capture(articles: int = 2000, rounds: int = 2) -> dict[str, Any]:
+    """Crawl throughput on a generated mirror of ``articles`` articles with WARC capture (and
+    the end-of-run QA pass) and without, alternating, each into a fresh archive: ``overhead``
+    = with / without − 1 (pages per second, median round); WARC bytes per article; and
+    re-extraction from the captures (``reextract`` over every article, dry run, in process)
+    in articles per second against the crawl's pages per second."""
+    import subprocess
+    import tempfile
+    from datetime import timedelta
+
+    from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite
+    from vusta_crawler.devtools.sitegen import build_generated_site
+    from vusta_crawler.store.archive import Archive
+    from vusta_crawler.store.reextract import reextract
+
+    now = datetime.now(dates.VN_TZ).replace(microsecond=0)
+    rates: dict[str, list[float]] = {"with": [], "without": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        build_generated_site(site, articles, newest=now - timedelta(hours=1))
+        page_bytes = [p.stat().st_size for p in site.rglob("*-p*.html")]
+        for number in range(rounds):
+            for mode in ("without", "with") if number % 2 == 0 else ("with", "without"):
+                db = Path(tmp) / f"{mode}-{number}" / "a.sqlite3"
+                with MirrorServer(MirrorSite(site)) as server:
+                    command = [sys.executable, "-m", "vusta_crawler.cli", "crawl", "--mirror",
+                               server.url, "--db", str(db), "--no-progress",
+                               *(["--no-warc"] if mode == "without" else [])]  # fmt: skip
+                    start = time.perf_counter()
+                    done = subprocess.run(command, capture_output=True, text=True)
+                    elapsed = time.perf_counter() - start
+                    assert done.returncode == 0, done.stderr[-2000:]
+                    rates[mode].append(len(server.requests) / elapsed)
+        captured = Path(tmp) / "with-0" / "a.sqlite3"
+        warc_bytes = sum(p.stat().st_size for p in (captured.parent / "warc").glob("*.warc.gz"))
+        with Archive(captured) as archive:
+            stored = archive.count()
+            ids = archive.captured_articles()
+            start = time.perf_counter()
+            result = reextract(archive, ids, dry_run=True)
+            reextract_s = time.perf_counter() - start
+    with_rate, without_rate = statistics.median(rates["with"]), statistics.median(rates["without"])
+    reextract_rate = result.examined / reextract_s
+    return {
+        "articles": articles,
+        "rounds": rounds,
+        "article_page_bytes_mean": round(statistics.mean(page_bytes)),
+        "pages_per_s_without": round(without_rate, 1),
+        "pages_per_s_with": round(with_rate, 1),
+        "overhead": round(without_rate / with_rate - 1, 4),
+        "warc_bytes_per_article": round(warc_bytes / stored),
+        "reextract_articles_per_s": round(reextract_rate, 1),
+        "reextract_equal": result.equal == result.examined == stored,
+        "reextract_vs_crawl_pages_per_s": round(reextract_rate / with_rate, 2),
+    }
+
+
 def main() -> int:
     warnings.simplefilter("ignore")
     results = {
@@ -341,6 +402,7 @@ def main() -> int:
         "dates": bench_dates(rounds=7),
         "export_memory": bench_export_memory(),
         "incremental": bench_incremental(),
+        "capture": bench_capture(),
     }
     incremental = results["incremental"]
     checks = {
@@ -357,6 +419,15 @@ def main() -> int:
         results["targets"][f"incremental.{key}"] = {
             "target_at_most": target, "measured": value, "met": value <= target,
         }  # fmt: skip
+    results["targets"]["capture.overhead"] = {
+        "target_at_most": 0.10, "measured": results["capture"]["overhead"],
+        "met": results["capture"]["overhead"] <= 0.10,
+    }  # fmt: skip
+    results["targets"]["capture.reextract_equal"] = {
+        "target": "every article read back equal from its capture",
+        "measured": results["capture"]["reextract_equal"],
+        "met": results["capture"]["reextract_equal"],
+    }
     results["targets"]["incremental.second_runs_fetch_the_same"] = {
         "target": "the same request count in each second run",
         "measured": "varies" if incremental["second"]["requests_vary"] else "the same",
