@@ -357,8 +357,9 @@ def bench_capture(articles: int = 2000, rounds: int = 2) -> dict[str, Any]:
     rates: dict[str, list[float]] = {"with": [], "without": []}
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
-        build_generated_site(site, articles, newest=now - timedelta(hours=1))
-        page_bytes = [p.stat().st_size for p in site.rglob("*-p*.html")]
+        manifest = build_generated_site(site, articles, newest=now - timedelta(hours=1))
+        page_bytes = [(site / manifest["pages"][url]["file"]).stat().st_size
+                      for url in manifest["articles"]]  # fmt: skip
         for number in range(rounds):
             for mode in ("without", "with") if number % 2 == 0 else ("with", "without"):
                 db = Path(tmp) / f"{mode}-{number}" / "a.sqlite3"
