@@ -57,7 +57,7 @@ def test_parse_seed_page() -> None:
 def test_parse_keeps_order_and_reports_bad_files(tmp_path: Path) -> None:
     missing = tmp_path / "missing.html"
     result = run("parse", str(BROKEN), str(SEED), str(missing), str(LISTING))
-    assert result.returncode == 1, "a bad file makes the exit status non-zero"
+    assert result.returncode == 2, "an unreadable file is bad input: exit 2 (no article: 1)"
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line.get("reason") for line in lines] == [
         "give --url: the page names none",  # the broken page has no canonical link

@@ -16,7 +16,7 @@ TODAY = date(2026, 11, 20)
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"site": "fr"}, "site must be one of vi, en, all (got 'fr')"),
+        ({"site": "fr"}, "site must be one of vi, en, all, vusta.vn, en.vusta.vn (got 'fr')"),
         ({"sections": "tin tuc"}, "section 'tin tuc' is not a section path"),
         ({"sections": "../etc"}, "section '../etc' is not a section path"),
         ({"site": "vi", "sections": "en.vusta.vn/news"}, "is on en.vusta.vn, which this crawl"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import shutil
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -14,6 +16,7 @@ from typing import Any
 
 from parsel import Selector
 
+from vusta_crawler import patterns
 from vusta_crawler.devtools.replay import FIXTURES_DIR, dump_json, file_response, iter_cases, replay
 from vusta_crawler.extract.article import NotAnArticle, extract_article
 from vusta_crawler.extract.dates import parse_rfc3339
@@ -29,12 +32,26 @@ def page_url(body: bytes) -> str | None:
     return None
 
 
+BAD_INPUT = ("unreadable", "not_html")
+"""``parse`` errors that are the input's, not the page's: exit 2 rather than 1."""
+
+
+def looks_like_html(body: bytes) -> bool:
+    """Markup of an HTML page in the first 64 KiB, and no NUL byte (binary files have them;
+    UTF-16 pages are not served here)."""
+    head = body[:65536]
+    return b"\x00" not in head and patterns.HTML_MARKUP.search(head) is not None
+
+
 def parse_file(path: Path, url: str | None, fetched_at: datetime) -> dict[str, object]:
     """One saved page as an item dict, or ``{"file", "error", "reason"}``."""
     try:
         body = path.read_bytes()
     except OSError as error:
         return {"file": str(path), "error": "unreadable", "reason": error.strerror or str(error)}
+    if not looks_like_html(body):
+        reason = "no HTML markup in it (a binary or plain-text file?)"
+        return {"file": str(path), "error": "not_html", "reason": reason}
     url = url or page_url(body)
     if not url:
         return {"file": str(path), "error": "no_url", "reason": "give --url: the page names none"}
@@ -52,17 +69,30 @@ def parse_file(path: Path, url: str | None, fetched_at: datetime) -> dict[str, o
 
 def cmd_parse(args: argparse.Namespace) -> int:
     fetched_at = parse_rfc3339(args.fetched_at) if args.fetched_at else datetime.now(UTC)
-    failed = 0
+    failed = bad = 0
     for name in args.files:
         result = parse_file(Path(name), args.url, fetched_at)
         failed += "error" in result
+        if result.get("error") in BAD_INPUT:
+            bad += 1
+            print(f"vusta-crawler: {name}: {result['error']}: {result['reason']}", file=sys.stderr)
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-    return 1 if failed else 0
+    return 2 if bad else 1 if failed else 0
 
 
 def cmd_fixture_update(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    if not root.is_dir():
+        print(f"vusta-crawler: no fixtures folder at {args.root}", file=sys.stderr)
+        return 2
+    cases = list(iter_cases(root))
+    known = {case.name for case in cases} | {case.path.name for case in cases}
+    unknown = [name for name in args.cases if name not in known]
+    if unknown:
+        print(f"vusta-crawler: no fixture case {', '.join(unknown)} in {root}", file=sys.stderr)
+        return 2
     changed = 0
-    for case in iter_cases(Path(args.root)):
+    for case in cases:
         if args.cases and case.name not in args.cases and case.path.name not in args.cases:
             continue
         new = dump_json(replay(case))
@@ -205,27 +235,62 @@ def cmd_mirror(args: argparse.Namespace) -> int:
     from vusta_crawler.devtools.sitegen import build_generated_site
 
     root = Path(args.dir)
-    if args.generate is not None:
+    generated = args.generate is not None
+    if generated:
         root = Path(tempfile.mkdtemp(prefix="vusta-mirror-"))
-        build_generated_site(root, args.generate)
-        print(f"Generated a site of {args.generate} articles in {root}")
-    server = MirrorServer(MirrorSite(root), port=args.port).start()
-    print(f"Serving {root} at {server.url} (Ctrl-C to stop)")
-    print(f"Crawl it with: vusta-crawler crawl --mirror {server.url}")
+    # SIGTERM ends the mirror as Ctrl-C does: the generated folder is removed either way
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()
-    return 0
+        if generated:
+            build_generated_site(root, args.generate)
+            print(f"Generated a site of {args.generate} articles in {root}")
+        try:
+            server = MirrorServer(MirrorSite(root), port=args.port)
+        except FileNotFoundError as error:
+            print(f"vusta-crawler: {error}", file=sys.stderr)
+            return 2
+        except OSError as error:
+            print(f"vusta-crawler: port {args.port}: {error.strerror or error}", file=sys.stderr)
+            return 2
+        server.start()
+        try:
+            print(f"Serving {root} at {server.url} (Ctrl-C to stop)", flush=True)
+            print(f"Crawl it with: vusta-crawler crawl --mirror {server.url}", flush=True)
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            server.stop()
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if generated:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _output_problem(output: str | None) -> str | None:
+    if output and output != "-" and Path(output).is_dir():
+        return f"-o {output} is a folder; give the file to write"
+    return None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from vusta_crawler.export.feeds import write_jsonfeed, write_jsonl, write_jsonl_file
-    from vusta_crawler.store.archive import Archive, ArchiveError
+    from vusta_crawler.export.feeds import (
+        write_jsonfeed,
+        write_jsonfeed_stream,
+        write_jsonl,
+        write_jsonl_file,
+    )
 
-    if not Path(args.db).exists():
-        print(f"vusta-crawler: no archive at {args.db} (run a crawl first)", file=sys.stderr)
+    problem = _output_problem(args.output) or (
+        "--page-size writes several files: give -o FILE, not standard output"
+        if args.format == "jsonfeed" and args.page_size and args.output == "-" else None
+    )  # fmt: skip
+    if problem:
+        print(f"vusta-crawler: {problem}", file=sys.stderr)
         return 2
     if args.format == "wacz":
         return _export_wacz(args)
@@ -250,13 +315,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         "section": args.section,
         "limit": args.limit,
     }
-    try:
-        archive = Archive(args.db)
-    except ArchiveError as error:
-        print(f"vusta-crawler: {error}", file=sys.stderr)
+    archive = _open_archive(args.db)
+    if archive is None:
         return 2
     with archive:
-        if args.format == "jsonfeed":
+        if args.format == "jsonfeed" and args.output == "-":
+            write_jsonfeed_stream(archive, sys.stdout, feed_url=args.feed_url, **filters)
+        elif args.format == "jsonfeed":
             output = Path(args.output or "feed.json")
             files = write_jsonfeed(
                 archive, output, feed_url=args.feed_url, page_size=args.page_size, **filters
@@ -305,11 +370,13 @@ def _export_wacz(args: argparse.Namespace) -> int:
 
 
 def _open_archive(db: str) -> Any:
-    """The archive at ``db`` for reading, or None after saying why (exit 2)."""
-    from vusta_crawler.store.archive import Archive, ArchiveError
+    """The archive at ``db`` for reading, or None after saying why (exit 2): a reading
+    command never turns a missing, empty or foreign file into an archive."""
+    from vusta_crawler.store.archive import Archive, ArchiveError, archive_problem
 
-    if not Path(db).is_file():
-        print(f"vusta-crawler: no archive at {db} (run a crawl first)", file=sys.stderr)
+    problem = archive_problem(Path(db))
+    if problem:
+        print(f"vusta-crawler: {problem}", file=sys.stderr)
         return None
     try:
         return Archive(db)
@@ -426,8 +493,47 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 def _date(text: str) -> str:
     from datetime import date
 
-    date.fromisoformat(text)  # raises ValueError → argparse's message
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a date YYYY-MM-DD (got {text!r})") from None
+    if len(text) != 10:
+        raise argparse.ArgumentTypeError(f"a date YYYY-MM-DD (got {text!r})")
     return text
+
+
+def _site(text: str) -> str | None:
+    """``--site`` of ``export``, in ``crawl``'s words: the one host, or None for both."""
+    hosts = patterns.SITES.get(text.strip().lower())
+    if hosts is None:
+        raise argparse.ArgumentTypeError(f"one of {', '.join(patterns.SITES)} (got {text!r})")
+    return hosts[0] if len(hosts) == 1 else None
+
+
+def _time(text: str) -> str:
+    try:
+        parse_rfc3339(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"an RFC 3339 time such as 2026-12-03T08:00:00Z (got {text!r})"
+        ) from None
+    return text
+
+
+def _count(least: int, most: int | None = None) -> Any:
+    """An argparse type: a whole number in [least, most]."""
+
+    def whole(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < least or (most is not None and value > most):
+            bounds = f"from {least} to {most}" if most is not None else f"{least} or more"
+            raise argparse.ArgumentTypeError(f"a whole number {bounds} (got {text!r})")
+        return value
+
+    return whole
 
 
 def _log_level(text: str) -> str:
@@ -441,7 +547,7 @@ def _crawl_arguments(parser: argparse.ArgumentParser, db: str) -> None:
     parser.add_argument("--db", default=db, help=f"the archive (default {db})")
     parser.add_argument("--feed", help="also write a JSON Feed of the archive to this file")
     parser.add_argument("--feed-url", help="the URL the feed is published at (http or https)")
-    parser.add_argument("--site", help="vi, en or all (default all)")
+    parser.add_argument("--site", help="vi, en (or the host) or all (default)")
     parser.add_argument("--sections", help="comma-separated section paths, e.g. tin-tuc")
     parser.add_argument("--since", help="stop paginating listings older than YYYY-MM-DD")
     parser.add_argument("--max-pages", dest="max_pages", help="listing pages per section")
@@ -478,7 +584,7 @@ def build_parser() -> argparse.ArgumentParser:
     parse = commands.add_parser("parse", help="print one JSON item per saved page (JSON Lines)")
     parse.add_argument("files", nargs="+", metavar="FILE")
     parse.add_argument("--url", help="the pages' URL (default: their canonical link or og:url)")
-    parse.add_argument("--fetched-at", help="RFC 3339 fetch time (default: now)")
+    parse.add_argument("--fetched-at", type=_time, help="RFC 3339 fetch time (default: now)")
     parse.set_defaults(func=cmd_parse)
 
     crawl = commands.add_parser("crawl", help="crawl vusta.vn and en.vusta.vn into the archive")
@@ -496,9 +602,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     mirror = commands.add_parser("mirror", help="serve a mirror site on 127.0.0.1")
     mirror.add_argument("dir", nargs="?", default=str(FIXTURES_DIR / "site"))
-    mirror.add_argument("--port", type=int, default=8421)
+    mirror.add_argument("--port", type=_count(0, 65535), default=8421)
     mirror.add_argument(
-        "--generate", type=int, metavar="N", help="serve a generated site of N articles"
+        "--generate", type=_count(1), metavar="N", help="serve a generated site of N articles"
     )
     mirror.set_defaults(func=cmd_mirror)
 
@@ -514,11 +620,11 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     export.add_argument("--run", metavar="ID", help="wacz: the captures of this run (or its start)")
     export.add_argument("--until", type=_date, help="published on or before YYYY-MM-DD")
-    export.add_argument("--site", choices=("vusta.vn", "en.vusta.vn"))
+    export.add_argument("--site", type=_site, help="vi, en (or the host) or all (default)")
     export.add_argument("--section")
-    export.add_argument("--limit", type=int)
+    export.add_argument("--limit", type=_count(1))
     export.add_argument(
-        "--page-size", type=int, help="jsonfeed: items per file, linked by next_url"
+        "--page-size", type=_count(1), help="jsonfeed: items per file, linked by next_url"
     )
     export.add_argument("--feed-url", help="jsonfeed: the URL the first file is published at")
     export.set_defaults(func=cmd_export)
@@ -528,7 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
         "words", nargs="*", metavar="show RUN_ID", help="print one run's report (id or its start)"
     )
     runs.add_argument("--db", default=str(DEFAULT_DB))
-    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("--limit", type=_count(1), default=20)
     runs.set_defaults(func=cmd_runs)
 
     stats = commands.add_parser("stats", help="summarize the archive")

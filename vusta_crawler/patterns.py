@@ -45,8 +45,9 @@ LISTING_PATH_RE = re.compile(r"^/(?:[a-z0-9-]+/)?[a-z0-9-]+\.html$")
 """Section listings: ``/tin-tuc.html``, ``/tin-tuc/co-quan-tw.html``, ``/x-c37.html`` (paged
 with ``?page=N``); article paths are told apart first."""
 
-SITES = {"vi": ("vusta.vn",), "en": ("en.vusta.vn",), "all": ("vusta.vn", "en.vusta.vn")}
-"""The spider's ``site`` argument: which hosts to crawl."""
+SITES = {"vi": ("vusta.vn",), "en": ("en.vusta.vn",), "all": ("vusta.vn", "en.vusta.vn"),
+         "vusta.vn": ("vusta.vn",), "en.vusta.vn": ("en.vusta.vn",)}  # fmt: skip
+"""The ``site`` of the spider, ``crawl`` and ``export``: which hosts (``vi``/``en`` or the host)."""
 
 DEFAULT_SECTIONS = {
     "vusta.vn": ("tin-tuc", "tu-van-phan-bien", "tin-tuc/co-quan-tw"),
@@ -320,3 +321,8 @@ ISO_DATETIME_RE = re.compile(
 
 VIETNAM_OFFSET_HOURS = 7
 """Vietnam time is UTC+07:00 all year (no daylight saving)."""
+
+HTML_MARKUP = re.compile(
+    rb"<(?:!doctype|html|head|body|title|meta|div|p|article|h[1-6])[\s>/]", re.IGNORECASE
+)
+"""A tag only HTML pages have: ``parse`` refuses a file without one (``not_html``)."""

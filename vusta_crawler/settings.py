@@ -7,6 +7,7 @@ from pathlib import Path
 
 BOT_NAME = "vusta_crawler"
 SPIDER_MODULES = ["vusta_crawler.crawl.spiders"]
+COMMANDS_MODULE = "vusta_crawler.crawl.commands"  # crawl: the -a arguments checked first
 NEWSPIDER_MODULE = "vusta_crawler.crawl.spiders"
 
 # Identify ourselves; the site answers unknown bots with 403s.

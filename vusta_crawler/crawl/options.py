@@ -53,7 +53,7 @@ class CrawlOptions:
         """Validate the spider's arguments (strings from ``-a name=value`` or the CLI)."""
         site = (site or "all").strip().lower()
         if site not in patterns.SITES:
-            raise OptionError(f"site must be one of vi, en, all (got {site!r})")
+            raise OptionError(f"site must be one of {', '.join(patterns.SITES)} (got {site!r})")
         hosts = patterns.SITES[site]
         return cls(
             hosts=hosts,

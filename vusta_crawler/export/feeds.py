@@ -88,26 +88,48 @@ def write_jsonfeed(
     while True:
         target = page_name(path, number)
         url = _beside(base, target.name) if number > 1 else base
+        next_url = _beside(base, page_name(path, number + 1).name)
         with atomic_writer(target) as out:
-            out.write("{" + f'"version":{_dumps(JSONFEED_VERSION)},"title":{_dumps(FEED_TITLE)},')
-            out.write(f'"home_page_url":{_dumps(HOME_PAGE_URL)},')
-            if feed_url:
-                out.write(f'"feed_url":{_dumps(url)},')
-            out.write('"items":[')
-            count = 0
-            while pending is not None and (page_size is None or count < page_size):
-                out.write(("," if count else "") + "\n" + _dumps(feed_item(pending)))
-                count += 1
-                pending = next(rows, None)
-            out.write("\n]")
-            if pending is not None:
-                next_target = page_name(path, number + 1)
-                out.write(f',"next_url":{_dumps(_beside(base, next_target.name))}')
-            out.write("}\n")
+            pending = _write_page(out, rows, pending, url if feed_url else None, next_url,
+                                  page_size)  # fmt: skip
         written.append(target)
         if pending is None:
             return written
         number += 1
+
+
+def write_jsonfeed_stream(
+    archive: Archive, out: IO[str], *, feed_url: str | None = None, **filters: Any
+) -> None:
+    """The whole feed, in one document, to ``out`` (standard output)."""
+    rows = archive.iter_rows(**filters)
+    _write_page(out, rows, next(rows, None), feed_url, None, None)
+
+
+def _write_page(
+    out: IO[str],
+    rows: Iterator[sqlite3.Row],
+    pending: sqlite3.Row | None,
+    feed_url: str | None,
+    next_url: str | None,
+    page_size: int | None,
+) -> sqlite3.Row | None:
+    """One feed document of up to ``page_size`` items; returns the first row left over."""
+    out.write("{" + f'"version":{_dumps(JSONFEED_VERSION)},"title":{_dumps(FEED_TITLE)},')
+    out.write(f'"home_page_url":{_dumps(HOME_PAGE_URL)},')
+    if feed_url:
+        out.write(f'"feed_url":{_dumps(feed_url)},')
+    out.write('"items":[')
+    count = 0
+    while pending is not None and (page_size is None or count < page_size):
+        out.write(("," if count else "") + "\n" + _dumps(feed_item(pending)))
+        count += 1
+        pending = next(rows, None)
+    out.write("\n]")
+    if pending is not None and next_url is not None:
+        out.write(f',"next_url":{_dumps(next_url)}')
+    out.write("}\n")
+    return pending
 
 
 def _beside(url: str, name: str) -> str:

@@ -150,8 +150,19 @@ class Archive:
         return int(row[0] or 0)
 
     def migrate(self, target: int = SCHEMA_VERSION) -> None:
-        """Apply the migrations the file lacks, each in its own transaction."""
+        """Apply the migrations the file lacks, each in its own transaction. A database of
+        another program (tables, but no ``schema_migrations``) is refused, not taken over."""
         current = self.schema_version()
+        if current == 0:
+            other = self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "LIMIT 1"
+            ).fetchone()
+            if other is not None:
+                raise ArchiveError(
+                    f"{self.path}: an SQLite database of another program (table {other[0]!r}), "
+                    "not a vusta-crawler archive"
+                )
         if current > SCHEMA_VERSION:
             raise ArchiveError(
                 f"{self.path}: schema version {current} is newer than this vusta-crawler's "
@@ -649,6 +660,24 @@ class Archive:
             "ORDER BY site, COUNT(*) DESC, section"
         )
         return [(site, section, count) for site, section, count in rows]
+
+
+def archive_problem(path: Path) -> str | None:
+    """Why ``path`` is not an existing archive to read (missing, empty, not SQLite, not ours),
+    or None. Looked at read-only: a reading command never turns a file into an archive."""
+    if not path.is_file():
+        return f"no archive at {path} (run a crawl first)"
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            found = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+            ).fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as error:
+        return f"{path}: not an archive ({error})"
+    return None if found else f"{path}: not a vusta-crawler archive (no schema_migrations table)"
 
 
 def capture_of(row: sqlite3.Row) -> Capture:
