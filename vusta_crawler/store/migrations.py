@@ -145,9 +145,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         8,
-        "why each revision was made: a crawl met changed content, or re-extraction read it anew",
+        "why each revision was made (a crawl met changed content, or re-extraction read it "
+        "anew); captures found by run (the QA pass, reextract --run, export wacz --run)",
         """
         ALTER TABLE revisions ADD COLUMN reason TEXT NOT NULL DEFAULT 'crawl';
+        CREATE INDEX captures_run ON captures (run_id, captured_at);
         """,
     ),
 )
