@@ -38,8 +38,11 @@ BAD_INPUT = ("unreadable", "not_html")
 
 def looks_like_html(body: bytes) -> bool:
     """Markup of an HTML page in the first 64 KiB, and no NUL byte (binary files have them;
-    UTF-16 pages are not served here)."""
+    UTF-16 pages are not served here). A blank file passes: it is an empty page
+    (``not_article/empty_page``), which servers do send."""
     head = body[:65536]
+    if not head.strip():
+        return True
     return b"\x00" not in head and patterns.HTML_MARKUP.search(head) is not None
 
 
