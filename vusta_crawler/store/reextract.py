@@ -10,6 +10,7 @@ capture holds.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -87,12 +88,11 @@ def _plain(value: object) -> object:
 
 
 def reread(
-    archive: Archive, article: int, extract: Extractor = extract_article
+    archive: Archive, row: sqlite3.Row, extract: Extractor = extract_article
 ) -> dict[str, object]:
-    """The item of article ``article`` (row id) extracted again from its content's capture;
+    """The item of the archived article ``row`` extracted again from its content's capture;
     raises :class:`RereadFailed` with a named reason."""
-    row = archive.article_row(article)
-    if row is None or row["capture_id"] is None:
+    if row["capture_id"] is None:
         raise RereadFailed(NO_RECORD, "no capture of its content")
     capture = archive.content_capture(row["capture_id"])
     if capture is None:
@@ -137,7 +137,7 @@ def reextract(
             continue
         result.examined += 1
         try:
-            item = reread(archive, article, extract)
+            item = reread(archive, row, extract)
         except RereadFailed as error:
             result.failures.append(Failure(row["url"], error.reason, error.detail))
             continue
