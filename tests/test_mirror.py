@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import filecmp
 import json
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import pytest
 from scrapy import Request
@@ -16,6 +19,7 @@ from scrapy.utils.test import get_crawler
 from vusta_crawler.crawl.handlers import mirror_url
 from vusta_crawler.crawl.middlewares import HostGuardMiddleware
 from vusta_crawler.crawl.spiders.vusta import VustaSpider
+from vusta_crawler.devtools import sitegen
 from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite, real_url
 from vusta_crawler.devtools.sitegen import DEMO_DIR, build_demo_site, build_generated_site
 
@@ -93,6 +97,42 @@ def test_a_generated_site_is_deterministic(tmp_path: Path) -> None:
     assert (tmp_path / "one" / "pages" / "0007.html").read_bytes() == (
         tmp_path / "two" / "pages" / "0007.html"
     ).read_bytes()
+
+
+def lines_run_building(out: Path, articles: int) -> int:
+    """How many lines of sitegen.py run (loop iterations included) to build a site: a count of
+    work that does not depend on the machine or its load, unlike a time."""
+    count = 0
+
+    def count_lines(frame: FrameType, event: str, arg: Any) -> Any:
+        nonlocal count
+        count += event == "line"
+        return count_lines
+
+    def only_sitegen(frame: FrameType, event: str, arg: Any) -> Any:
+        return count_lines if frame.f_code.co_filename == sitegen.__file__ else None
+
+    previous = sys.gettrace()
+    sys.settrace(only_sitegen)
+    try:
+        build_generated_site(out, articles)
+    finally:
+        sys.settrace(previous)
+    return count
+
+
+def test_a_generated_site_takes_work_in_proportion_to_its_size(tmp_path: Path) -> None:
+    # every article's page once copied the list of all articles to pick its neighbours: four
+    # times the articles were some seven times the work at this size (sixteen in the limit)
+    small = lines_run_building(tmp_path / "small", 100)
+    large = lines_run_building(tmp_path / "large", 400)
+    assert large / small < 4.5, f"{small} lines for 100 articles, {large} for 400"
+
+
+def test_a_generated_site_of_one_article(tmp_path: Path) -> None:
+    manifest = build_generated_site(tmp_path / "one", 1)
+    [expected] = manifest["articles"].values()
+    assert expected["related"] == [] and expected["latest"] == []
 
 
 def test_retries_back_off() -> None:

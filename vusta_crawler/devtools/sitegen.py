@@ -178,12 +178,13 @@ class SiteBuilder:
     def render_generated(self) -> None:
         """Write each generated article's page and its expected fields."""
         ordered = self.newest_first()
+        # the three newest dated articles: an article's "latest" are the first two not itself
+        newest_dated = [a for a in ordered if a.published][:3]
         for position, article in enumerate(ordered):
             if isinstance(article.expected, str) or "paragraphs" not in article.expected:
                 continue
-            others = [a for a in ordered if a.url != article.url]
-            related = [others[(position + k) % len(others)] for k in (1, 2, 3)]
-            latest = [a for a in others if a.published][:2]
+            related = [_other(ordered, position, k) for k in (1, 2, 3)] if len(ordered) > 1 else []
+            latest = [a for a in newest_dated if a is not article][:2]
             article.body, article.expected = self._article_page(article, related, latest)
 
     def _article_page(
@@ -479,6 +480,14 @@ def build_generated_site(
             article.modified = when
     builder.render_generated()
     return builder.write(out)
+
+
+def _other(ordered: list[SiteArticle], position: int, k: int) -> SiteArticle:
+    """``others[(position + k) % len(others)]``, where ``others`` is ``ordered`` without the
+    article at ``position`` (URLs are unique), in constant time rather than by copying the list
+    once per article, which made a site's rendering quadratic in its size."""
+    index = (position + k) % (len(ordered) - 1)
+    return ordered[index if index < position else index + 1]
 
 
 def _http_date(rfc3339: str) -> str:
