@@ -10,6 +10,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,6 +61,10 @@ CASES = [
     (["mirror", "--port", "{port}"], "port {port}:"),
     (["mirror", "/nonexistent"], "no manifest.json"),
     (["mirror", "--generate", "-5"], "a whole number 1 or more (got '-5')"),
+    (["mirror", "--faults", "500=2"], "--faults: fault '500=2': the rate must be in [0, 1]"),
+    (["mirror", "--faults", "teapot=0.1"], "unknown kind 'teapot'"),
+    (["mirror", "--faults", "500=0.7,503=0.7"], "more than 1"),
+    (["mirror", "--hang-seconds", "0"], "a number of seconds above 0 (got '0')"),
     (["export", "jsonl", "--db", "{db}", "-o", "{dir}"], "is a folder"),
     (["export", "jsonfeed", "--db", "{db}", "--page-size", "0"], "1 or more (got '0')"),
     (["export", "jsonfeed", "--db", "{db}", "--page-size", "-1"], "1 or more (got '-1')"),
@@ -136,3 +142,27 @@ def test_a_generated_mirror_removes_its_folder_when_stopped(stop: signal.Signals
     while folder.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not folder.exists(), "the generated site is removed"
+
+
+def test_mirror_faults_from_the_command_line_hit_a_page_once() -> None:
+    mirror = subprocess.Popen(
+        [*CLI, "mirror", "--generate", "5", "--port", "0", "--faults", "503=1", "--seed", "3"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert mirror.stdout is not None
+    try:
+        mirror.stdout.readline()  # Generated …
+        serving = mirror.stdout.readline()
+        base = serving.split(" at ", 1)[1].split()[0]
+        assert mirror.stdout.readline().startswith("Injecting faults 503=1.0 (seed 3")
+        statuses = []
+        for _ in range(2):
+            try:
+                with urllib.request.urlopen(f"{base}/vusta.vn/", timeout=10) as answer:
+                    statuses.append(answer.status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+        assert statuses == [503, 200], "the first request gets the fault, the retry the page"
+    finally:
+        mirror.send_signal(signal.SIGINT)
+        mirror.communicate(timeout=30)

@@ -237,6 +237,11 @@ def cmd_mirror(args: argparse.Namespace) -> int:
     from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite
     from vusta_crawler.devtools.sitegen import build_generated_site
 
+    try:
+        spec = _fault_spec(args)
+    except ValueError as error:
+        print(f"vusta-crawler: --faults: {error}", file=sys.stderr)
+        return 2
     root = Path(args.dir)
     generated = args.generate is not None
     if generated:
@@ -248,7 +253,7 @@ def cmd_mirror(args: argparse.Namespace) -> int:
             build_generated_site(root, args.generate)
             print(f"Generated a site of {args.generate} articles in {root}")
         try:
-            server = MirrorServer(MirrorSite(root), port=args.port)
+            server = MirrorServer(MirrorSite(root), port=args.port, faults=spec, seed=args.seed)
         except FileNotFoundError as error:
             print(f"vusta-crawler: {error}", file=sys.stderr)
             return 2
@@ -258,6 +263,9 @@ def cmd_mirror(args: argparse.Namespace) -> int:
         server.start()
         try:
             print(f"Serving {root} at {server.url} (Ctrl-C to stop)", flush=True)
+            if spec is not None:
+                print(f"Injecting faults {spec} (seed {args.seed}, first {spec.attempts} "
+                      "request(s) of a page)", flush=True)  # fmt: skip
             print(f"Crawl it with: vusta-crawler crawl --mirror {server.url}", flush=True)
             while True:
                 time.sleep(3600)
@@ -268,6 +276,17 @@ def cmd_mirror(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
         if generated:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def _fault_spec(args: argparse.Namespace) -> Any:
+    """The mirror's fault spec (None: no faults); raises ValueError with a one-line message."""
+    from vusta_crawler.devtools.faults import FaultSpec
+
+    if not args.faults:
+        return None
+    return FaultSpec.parse(
+        args.faults, attempts=args.fault_attempts, hang_seconds=args.hang_seconds
+    )
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -539,6 +558,16 @@ def _count(least: int, most: int | None = None) -> Any:
     return whole
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"a number of seconds above 0 (got {text!r})")
+    return value
+
+
 def _log_level(text: str) -> str:
     level = text.strip().upper()
     if level not in LOG_LEVELS:
@@ -608,6 +637,20 @@ def build_parser() -> argparse.ArgumentParser:
     mirror.add_argument("--port", type=_count(0, 65535), default=8421)
     mirror.add_argument(
         "--generate", type=_count(1), metavar="N", help="serve a generated site of N articles"
+    )
+    mirror.add_argument(
+        "--faults", metavar="SPEC",
+        help="inject faults at these rates, e.g. transient=0.2,redirect_offsite=0.01 "
+        "(kinds: 500 502 503 429 hang reset truncate truncate_nolength trickle "
+        "redirect_loop redirect_offsite)",
+    )  # fmt: skip
+    mirror.add_argument("--seed", type=_count(0), default=0, help="which pages get faults")
+    mirror.add_argument(
+        "--fault-attempts", type=_count(1), default=1, metavar="K",
+        help="a page's first K requests may get a fault (default 1: a retry succeeds)",
+    )  # fmt: skip
+    mirror.add_argument(
+        "--hang-seconds", type=_seconds, default=5.0, help="how long a hang holds the connection"
     )
     mirror.set_defaults(func=cmd_mirror)
 
