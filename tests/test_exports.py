@@ -26,15 +26,20 @@ ITEM_SCHEMA = json.loads(
 )
 
 
+def store_fixture_items(archive: Archive) -> None:
+    """Every fixture case's expected item, stored."""
+    for case in iter_cases():
+        expected = case.expected()
+        if "error" not in expected:
+            archive.store(expected)
+
+
 @pytest.fixture(scope="module")
 def archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An archive of every fixture article, one of them revised."""
     path = tmp_path_factory.mktemp("export") / "archive.sqlite3"
     with Archive(path) as archive:
-        for case in iter_cases():
-            expected = case.expected()
-            if "error" not in expected:
-                archive.store(expected)
+        store_fixture_items(archive)
         revised = next(c.expected() for c in iter_cases() if c.path.name == "seed_form_a")
         revised["body_text"] += "\n\nĐoạn bổ sung."
         revised["content_hash"] = content_hash(revised["title"], revised["body_text"])

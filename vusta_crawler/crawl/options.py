@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -77,24 +79,133 @@ def _sections(
 ) -> tuple[tuple[str, str], ...] | None:
     if value is None or value == "" or value == []:
         return None
-    names = value.split(",") if isinstance(value, str) else list(value)
     found: list[tuple[str, str]] = []
-    for name in (n.strip() for n in names):
-        match = _SECTION_RE.match(name)
-        if not match:
-            raise OptionError(
-                f"section {name!r} is not a section path like 'tin-tuc', "
-                "'tin-tuc/co-quan-tw' or 'en.vusta.vn/news'"
-            )
-        host = match.group("host")
-        if host and host not in hosts:
-            raise OptionError(f"section {name!r} is on {host}, which this crawl does not visit")
-        path = match.group("path")
-        # a bare path: the hosts that declare it (vusta.vn's "tin-tuc"), else every host
-        declared = tuple(h for h in hosts if path in patterns.DEFAULT_SECTIONS.get(h, ()))
-        for h in (host,) if host else declared or hosts:
-            found.append((h, path))
+    for name in _split(value):
+        found.extend(pair for pair in crawl_section(name, hosts) if pair not in found)
     return tuple(found)
+
+
+def _split(value: str | list[str]) -> list[str]:
+    """Comma-separated values, from one string or several (``--section a,b --section c``)."""
+    return [part.strip() for text in ([value] if isinstance(value, str) else value)
+            for part in text.split(",")]  # fmt: skip
+
+
+def section_key(name: str) -> str:
+    """A printed section name as names are compared: Unicode-composed (NFC), casefolded, each
+    run of spaces and punctuation one space. Diacritics count: "tin tuc" is not "Tin tức"
+    (its ASCII spelling is the path, ``tin-tuc``)."""
+    text = unicodedata.normalize("NFC", name).casefold()
+    return " ".join(re.sub(r"[\W_]+", " ", text).split())
+
+
+def section_slug(name: str) -> str:
+    """The path segment the site makes of a printed name (SITE.md): ASCII lower case with the
+    diacritics removed and ``đ`` → ``d``, punctuation dropped, spaces → hyphens."""
+    text = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[\s-]+", "-", re.sub(r"[^a-z0-9\s-]", "", text)).strip("-")
+
+
+def _declared() -> list[tuple[str, str, tuple[str, ...]]]:
+    """Every (host, path, printed names) of :data:`patterns.SECTION_NAMES`, and the default
+    sections it lacks (no names)."""
+    found = [(host, path, names) for host, paths in patterns.SECTION_NAMES.items()
+             for path, names in paths.items()]  # fmt: skip
+    for host, paths in patterns.DEFAULT_SECTIONS.items():
+        found.extend((host, p, ()) for p in paths if p not in patterns.SECTION_NAMES.get(host, {}))
+    return found
+
+
+def known_sections() -> str:
+    """The declared sections as an error message lists them: ``tin-tuc (Tin tức), …``."""
+    return ", ".join(
+        (path if host == patterns.HOSTS[0] else f"{host}/{path}")
+        + (f" ({names[0]})" if names else "")
+        for host, path, names in _declared()
+    )
+
+
+def _matching(text: str) -> tuple[re.Match[str] | None, list[tuple[str, str, tuple[str, ...]]]]:
+    """``text`` as a section path (or None), and the declared sections it names: by their path
+    (on the host it gives, if any) or by one of their printed names."""
+    path = _SECTION_RE.match(text.lower())
+    key = section_key(text)
+    named = [
+        (host, p, names)
+        for host, p, names in _declared()
+        if (path and p == path.group("path") and path.group("host") in (None, host))
+        or any(section_key(n) == key for n in names)
+    ]
+    return path, named
+
+
+def _unknown(text: str) -> OptionError:
+    return OptionError(
+        f"section {text!r} is not a section path (like 'tin-tuc', 'tin-tuc/co-quan-tw' or "
+        f"'en.vusta.vn/news') nor a known section: {known_sections()}"
+    )
+
+
+def crawl_section(text: str, hosts: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The ``(host, path)`` listings one ``--section`` value asks ``crawl`` for.
+
+    A path with its host (``en.vusta.vn/news``): that listing. Otherwise the declared sections
+    of that path or printed name (both, where a path and a name coincide: ``news`` is also
+    "News", on both hosts), on this crawl's hosts; a well-formed path that is not declared (a
+    section new on the site): that path on every host. Anything else is an error."""
+    path, named = _matching(text)
+    if path and path.group("host"):
+        host = path.group("host")
+        if host not in hosts:
+            raise OptionError(f"section {text!r} is on {host}, which this crawl does not visit")
+        return [(host, path.group("path"))]
+    if named:
+        inside = [(host, p) for host, p, _ in named if host in hosts]
+        if not inside:
+            elsewhere = ", ".join(sorted({host for host, _, _ in named}))
+            raise OptionError(
+                f"section {text!r} is on {elsewhere}, which this crawl does not visit"
+            )
+        return inside
+    if path:
+        return [(host, path.group("path")) for host in hosts]
+    raise _unknown(text)
+
+
+def export_sections(value: str | list[str], stored: Iterable[str | None]) -> tuple[str, ...]:
+    """The stored ``section`` values that ``export --section`` values select.
+
+    A value selects the archived sections whose name matches (see :func:`section_key`) its own
+    text, or the printed names of the declared sections it names (by path or name, as for
+    ``crawl``); a path also selects those whose name the site would make that path of (see
+    :func:`section_slug`: ``abc-def`` for "Abc Def", a section not declared yet). A value that
+    is neither declared nor selects anything archived is an error; so is one that is no path
+    and names nothing known."""
+    archived = {name for name in stored if name}
+    texts = [value] if isinstance(value, str) else list(value)
+    wanted: set[str] = set()
+    for text in (t for whole in texts for t in _whole_or_split(whole, archived)):
+        path, named = _matching(text)
+        names = {n for _, _, spelled in named for n in spelled}
+        keys = {section_key(text)} | {section_key(n) for n in names}
+        slug = path.group("path").rsplit("/", 1)[-1] if path else None
+        found = {s for s in archived if section_key(s) in keys or section_slug(s) == slug}
+        if not named and not found:
+            if not path:
+                raise OptionError(f"{_unknown(text)}; nor a section this archive holds")
+            raise OptionError(
+                f"section {text!r} is not a known section ({known_sections()}) and no archived "
+                f"section's name makes the path {slug!r}: give its printed name"
+            )
+        wanted |= names | found
+    return tuple(sorted(wanted))
+
+
+def _whole_or_split(text: str, archived: set[str]) -> list[str]:
+    """A value as one name if it is an archived section's (names may hold commas), else split."""
+    key = section_key(text)
+    return [text.strip()] if any(section_key(s) == key for s in archived) else _split(text)
 
 
 def _since(value: str | date | None, today: date) -> date | None:

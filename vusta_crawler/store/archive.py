@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -592,14 +592,14 @@ class Archive:
         since: str | None = None,
         until: str | None = None,
         site: str | None = None,
-        section: str | None = None,
+        section: str | Sequence[str] | None = None,
         limit: int | None = None,
     ) -> Iterator[sqlite3.Row]:
         """Articles newest first (undated last), streamed from the database; each row also
         has ``captured_at``, the time of its content's WARC record (``capture_id``), or None.
 
         ``since``/``until`` are dates (``YYYY-MM-DD``, Vietnam time, both inclusive) or
-        RFC 3339 times, compared with ``published``.
+        RFC 3339 times, compared with ``published``; ``section`` one stored name or several.
         """
         clauses: list[str] = []
         params: list[str | int] = []
@@ -612,9 +612,13 @@ class Archive:
         if site:
             clauses.append("site = ?")
             params.append(site)
-        if section:
-            clauses.append("section = ?")
-            params.append(section)
+        if isinstance(section, str):
+            if section:
+                clauses.append("section = ?")
+                params.append(section)
+        elif section is not None:  # any of these names (none: no article)
+            clauses.append(f"section IN ({', '.join('?' for _ in section)})" if section else "0")
+            params.extend(section)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         order = "ORDER BY published IS NULL, published DESC, id DESC"
         sql = f"SELECT id FROM articles {where} {order}"
