@@ -135,7 +135,7 @@ def test_a_generated_site_of_one_article(tmp_path: Path) -> None:
     assert expected["related"] == [] and expected["latest"] == []
 
 
-def test_retries_back_off() -> None:
+def test_retries_back_off_and_the_host_recovers_its_pace() -> None:
     from types import SimpleNamespace
 
     from scrapy.http import HtmlResponse
@@ -158,5 +158,10 @@ def test_retries_back_off() -> None:
     middleware.process_response(request, told)
     assert slot.delay == 30.0, "Retry-After is honoured"
     ok = HtmlResponse(request.url, status=200, request=request)
-    assert middleware.process_response(request, ok) is ok and slot.delay == 30.0
+    assert middleware.process_response(request, ok) is ok and slot.delay == 15.0, "relaxing"
+    delays = [middleware.process_response(request, ok) and slot.delay for _ in range(6)]
+    assert delays == [7.5, 3.75, 1.875, 1.0, 1.0, 1.0], "halved back to where it was"
     assert crawler.stats.get_value("vusta/backoff") == 3
+    assert crawler.stats.get_value("vusta/backoff_relaxed") == 1
+    middleware.process_response(request, told)
+    assert slot.delay == 30.0, "raised again from its base"

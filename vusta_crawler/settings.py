@@ -48,12 +48,21 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 LOG_LEVEL = "INFO"
 
-# Never leave the two hosts; back off before retrying.
+# Never leave the two hosts (requests, redirects, meta refreshes); back off before retrying and
+# relax after; retry a body cut short; name a body too large once decompressed. Each takes the
+# place of Scrapy's own middleware at its order.
 # https://docs.scrapy.org/en/latest/topics/downloader-middleware.html
 DOWNLOADER_MIDDLEWARES = {
     "vusta_crawler.crawl.middlewares.HostGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "vusta_crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "vusta_crawler.crawl.redirects.SiteMetaRefreshMiddleware": 580,
+    "vusta_crawler.crawl.bodies.TruncationMiddleware": 585,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "vusta_crawler.crawl.bodies.SizedDecompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "vusta_crawler.crawl.redirects.SiteRedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     # next to the download handler: every response as it came (before decompression, redirects
     # and retries), into WARC files

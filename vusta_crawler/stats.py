@@ -37,9 +37,21 @@ NOT_MODIFIED = "vusta/articles/not_modified"
 """Re-checked articles the site answered 304 Not Modified for (unchanged)."""
 SITEMAP_UNREADABLE = "vusta/sitemap/unreadable"
 OFFSITE_BLOCKED = "vusta/offsite_blocked"
-REDIRECT_REFUSED = "vusta/redirect_refused"
-"""Redirects the crawl did not follow (off the two hosts)."""
+REFUSED = "vusta/refused/"
+"""+ reason (:data:`REFUSALS`): a response the crawl would not take as it came."""
+REFUSALS = {
+    "redirect_offsite": "a redirect off vusta.vn / en.vusta.vn, or to a non-http(s) URL",
+    "redirect_loop": "a redirect back to a URL of its own chain, or too many redirects",
+    "meta_refresh": "a meta refresh to anything but an article URL on the two hosts (the "
+    "page itself is read)",
+    "truncated": "a body cut short (retried; counted each time)",
+    "too_large": "a body over DOWNLOAD_MAXSIZE once decompressed",
+}
+"""The refusals, with what each means (the README's table)."""
 BACKOFF = "vusta/backoff"
+"""Retries before which a host's delay was raised (429, 5xx)."""
+BACKOFF_RELAXED = "vusta/backoff_relaxed"
+"""Hosts whose raised delay came back down to its base after successes."""
 
 # --- storing -------------------------------------------------------------------------------
 DROPPED = "vusta/dropped/"

@@ -14,14 +14,25 @@ from typing import Any
 from vusta_crawler.capture.warc import Capture
 from vusta_crawler.store.archive import Validators
 
+GONE_REASONS = frozenset({"http_404", "http_410"})
+"""Losses the site itself declares: the page is not there."""
+
 
 @dataclass(frozen=True)
 class LostUrl:
-    """A URL the run wanted and did not get: ``reason`` is ``http_404``, a download error's
-    type (``TimeoutError``…), or ``not_article/<reason>`` for an article URL with no item."""
+    """A URL the run wanted and did not get: ``reason`` is ``http_404`` or another status
+    after retries (``http_503``), a refusal (``redirect_offsite``, ``truncated``, …, see
+    :data:`vusta_crawler.stats.REFUSALS`), a download error's type (``DownloadTimeoutError``…),
+    or ``not_article/<reason>`` for an article URL with no item."""
 
     url: str
     reason: str
+
+    @property
+    def failed(self) -> bool:
+        """A failure to fetch (a fault, a refusal): not a page the site says is gone (404,
+        410), nor a fetched page that holds no article."""
+        return self.reason not in GONE_REASONS and not self.reason.startswith("not_article/")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ minimum of articles for a full crawl. The thresholds are settings (``VUSTA_MONIT
 
 from __future__ import annotations
 
+import logging
 import warnings
 from typing import Any
 
@@ -31,6 +32,20 @@ from vusta_crawler.crawl.ledger import MonitorOutcome
 
 # spidermon 1.27 logs its results through Spider.log(), which Scrapy 2.15 deprecates: theirs.
 warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated", module="spidermon")
+
+
+class _FailureTracebacks(logging.Filter):
+    """spidermon logs each failed monitor's traceback at ERROR; the run's summary already names
+    each failed monitor with its message, so the traceback goes to DEBUG (``--log-level
+    DEBUG`` shows it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and str(record.msg).startswith("[Spidermon]"):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+logging.getLogger("vusta").addFilter(_FailureTracebacks())  # the spider's logger
 
 
 class _VustaMonitor(Monitor, SpiderMonitorMixin):
@@ -85,7 +100,8 @@ class FieldCoverageMonitor(_VustaMonitor):
 
 @monitors.name("Lost pages")
 class LostPagesMonitor(_VustaMonitor):
-    """Article URLs that gave no item, and listings that could not be fetched."""
+    """Article URLs that gave no item, pages that failed for good (after retries, or refused),
+    and listings that could not be fetched."""
 
     @monitors.name("few article pages lost")
     def test_lost_articles(self) -> None:
@@ -99,6 +115,16 @@ class LostPagesMonitor(_VustaMonitor):
         reasons = sorted({entry.reason for entry in ledger.lost})
         self.assertLessEqual(
             lost, allowed, f"{lost} of {wanted} article pages lost ({', '.join(reasons)})"
+        )
+
+    @monitors.name("no page failed for good")
+    def test_failures(self) -> None:
+        failed = [entry for entry in self.spider.ledger.lost if entry.failed]
+        self.assertFalse(
+            failed,
+            f"{len(failed)} page(s) failed after retries (the next run asks again): "
+            + "; ".join(f"{entry.url} ({entry.reason})" for entry in failed[:5])
+            + ("; …" if len(failed) > 5 else ""),
         )
 
     @monitors.name("every listing fetched")

@@ -104,8 +104,12 @@ def build_report(
         "responses": result.responses,
         "responses_by_status": result.prefixed("downloader/response_status_count/"),
         "download_errors": result.errors(),
+        "retries": result.count("retry/count"),
         "retries_exhausted": result.count("retry/max_reached"),
-        "redirects_refused": result.count(keys.REDIRECT_REFUSED),
+        "refused": result.prefixed(keys.REFUSED),
+        "redirects_refused": sum(result.prefixed(keys.REFUSED + "redirect_").values()),
+        "backoff": {"raised": result.count(keys.BACKOFF),
+                    "relaxed": result.count(keys.BACKOFF_RELAXED)},
         "offsite_refused": result.count(keys.OFFSITE_BLOCKED),
         "robots_forbidden": result.count("robotstxt/forbidden"),
         "articles_requested": {
@@ -174,6 +178,7 @@ def summary(report: dict[str, Any], archive: Archive | None) -> str:
                             if k.startswith("date/")}),
         ("HTTP errors", errors),
         ("Download errors", report["download_errors"]),
+        ("Refused", report["refused"]),
     ):  # fmt: skip
         if counts:
             lines.append(f"{label}: " + ", ".join(f"{k}: {v}" for k, v in counts.items()) + ".")

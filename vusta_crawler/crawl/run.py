@@ -8,6 +8,7 @@ in ``runs``, and give the exit code that tells the truth (:data:`report.EXIT_COD
 from __future__ import annotations
 
 import contextlib
+import difflib
 import json
 import signal
 import socket
@@ -68,12 +69,40 @@ def unreachable_hosts(hosts: tuple[str, ...], timeout: float = 8.0) -> dict[str,
     return problems
 
 
+def setting_override(text: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` of ``crawl -s``: a setting Scrapy or the project knows, its value of the
+    kind the default has (a number for a number, 0/1/true/false for a flag); else ValueError
+    with a one-line message."""
+    name, equals, value = (part.strip() for part in text.partition("="))
+    if not equals or not name:
+        raise ValueError(f"{text!r} is not NAME=VALUE")
+    known = Settings()
+    known.setmodule("vusta_crawler.settings")
+    if name not in known:
+        close = difflib.get_close_matches(name, list(known), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ValueError(f"{name}: no such setting{hint}")
+    default = known[name]
+    try:
+        if isinstance(default, bool):
+            Settings({name: value}).getbool(name)
+        elif isinstance(default, int | float):
+            float(value)
+    except ValueError:
+        kind = "a flag (0, 1, true, false)" if isinstance(default, bool) else "a number"
+        raise ValueError(f"{name}={value!r}: {name} takes {kind}") from None
+    if isinstance(default, dict | list):
+        raise ValueError(f"{name}: a component table, not set from the command line")
+    return name, value
+
+
 def crawl_settings(
     db: Path, mirror: str | None, log_level: str = "WARNING", run_id: str | None = None,
     progress: bool | None = None, warc: Path | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> Settings:  # fmt: skip
     """The project's settings, with the archive path, the run's id, the WARC folder (None: no
-    capture) and, for a mirror, its handler."""
+    capture), for a mirror its handler, and last the command line's ``-s`` overrides."""
     settings = Settings()
     settings.setmodule("vusta_crawler.settings", priority="project")
     settings.set("VUSTA_DB", str(db), priority="cmdline")
@@ -87,6 +116,7 @@ def crawl_settings(
     if mirror:
         settings.set("VUSTA_MIRROR", mirror, priority="cmdline")
         settings.update(MIRROR_SETTINGS, priority="cmdline")
+    settings.update(overrides or {}, priority="cmdline")
     _unload_disabled(settings)
     return settings
 
@@ -152,7 +182,7 @@ class RunOutcome:
 def scheduled_run(
     db: Path, *, mirror: str | None, spider_args: dict[str, Any], log_level: str,
     report_path: Path | None, progress: bool | None, stats_path: Path | None = None,
-    warc: Path | None = None,
+    warc: Path | None = None, overrides: dict[str, Any] | None = None,
 ) -> RunOutcome:  # fmt: skip
     """One whole run: lock, crawl, judge, record. Usage problems are the caller's (exit 2)."""
     run_id = new_run_id()
@@ -170,7 +200,7 @@ def scheduled_run(
         if problem:
             return RunOutcome(EXIT_USAGE, None, f"vusta-crawler: {problem}")
         repairs = repair_killed_runs(db, warc)
-        settings = crawl_settings(db, mirror, log_level, run_id, progress, warc)
+        settings = crawl_settings(db, mirror, log_level, run_id, progress, warc, overrides)
         result = run_crawl(settings, spider_args)
         with _signals_held():  # a late Ctrl-C must not cost the run its report and row
             return _record(db, result, run_id, started, clock, mirror, spider_args,

@@ -1,6 +1,7 @@
 """An offline mirror of vusta.vn and en.vusta.vn on 127.0.0.1, which can also misbehave.
 
-A mirror site is a folder with ``manifest.json`` (URL → file) and the files (or references to
+A mirror site is a folder with ``manifest.json`` (URL → file, and optionally its ``status``,
+``content_type``, ``last_modified``, ``content_encoding``) and the files (or references to
 saved fixture pages, ``fixture:article/<case>/page.html``, so the demo site holds no copies).
 The server answers ``GET /<host>/<path>?<query>`` with the page saved for
 ``https://<host>/<path>?<query>`` and 404 otherwise, with an ETag (of the body) and the page's
@@ -86,6 +87,11 @@ class MirrorSite:
     def last_modified(self, url: str) -> str | None:
         page = self.pages.get(self.key(url))
         return page.get("last_modified") if page is not None else None
+
+    def content_encoding(self, url: str) -> str | None:
+        """The page's ``Content-Encoding`` (its file is then stored encoded, e.g. gzip)."""
+        page = self.pages.get(self.key(url))
+        return page.get("content_encoding") if page is not None else None
 
 
 def etag_of(body: bytes) -> str:
@@ -328,6 +334,8 @@ class MirrorServer:
         headers = [("ETag", etag)] if status == 200 else []
         if status == 200 and modified:
             headers.append(("Last-Modified", modified))
+        if encoding := self.site.content_encoding(url):
+            headers.append(("Content-Encoding", encoding))
         if injection is not None and self._stage is not None:
             kind = injection.kind
             self.log.add(Requested(url, kind, faults.BY_NAME[kind].status, attempt))

@@ -7,8 +7,9 @@ middleware: its ``robots_parsed`` signal hands the spider the parsed file). Extr
 :func:`~vusta_crawler.extract.article.extract_article`'s.
 
 Arguments (``-a name=value``): ``site`` (vi, en, all), ``sections`` (comma-separated paths such
-as ``tin-tuc,tin-tuc/co-quan-tw``), ``since`` (YYYY-MM-DD), ``max_pages`` (per section),
-``full``, ``refresh_days``, ``overlap`` (see :class:`~vusta_crawler.crawl.options.CrawlOptions`).
+as ``tin-tuc,tin-tuc/co-quan-tw`` or printed names such as ``Cơ quan TW``), ``since``
+(YYYY-MM-DD), ``max_pages`` (per section), ``full``, ``refresh_days``, ``overlap`` (see
+:class:`~vusta_crawler.crawl.options.CrawlOptions`).
 
 Incremental by default: the archive (setting ``VUSTA_DB``), read once when the run starts, says
 which articles are stored. A stored article is fetched again only when it was published within
@@ -34,10 +35,11 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, ResponseDataLossError
 from scrapy.http import Response, TextResponse
 from scrapy.robotstxt import ProtegoRobotParser, RobotParser
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
@@ -45,7 +47,9 @@ from twisted.python.failure import Failure
 from vusta_crawler import patterns, stats
 from vusta_crawler.crawl.capture import CAPTURE_META
 from vusta_crawler.crawl.ledger import RunLedger
+from vusta_crawler.crawl.middlewares import Refused
 from vusta_crawler.crawl.options import CrawlOptions
+from vusta_crawler.crawl.redirects import first_url
 from vusta_crawler.extract import dates
 from vusta_crawler.extract.article import Extraction, NotAnArticle, extract_article
 from vusta_crawler.extract.urls import canonical_url, fold_host, is_article_url, is_followable_href
@@ -240,11 +244,16 @@ class VustaSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         """A sitemap or sitemap index: article URLs and nested sitemaps."""
         body = response.body
-        if body[:2] == b"\x1f\x8b":
-            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
         try:
+            if body[:2] == b"\x1f\x8b":  # a .xml.gz file, unpacked up to DOWNLOAD_MAXSIZE
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
             sitemap = Sitemap(body)
-        except Exception:  # lxml's errors on a page that is no XML at all
+        except _DecompressionMaxSizeExceeded:
+            self._count(stats.REFUSED + "too_large")
+            self.ledger.lose(response.url, "too_large")
+            self.logger.warning("Lost %s: too_large (a gzip file over the size)", response.url)
+            return
+        except Exception:  # a cut gzip file; lxml's errors on a page that is no XML at all
             self._count(stats.SITEMAP_UNREADABLE)
             return
         entries = [(canonical_url(entry.get("loc", "")), entry.get("lastmod")) for entry in sitemap]
@@ -316,20 +325,29 @@ class VustaSpider(scrapy.Spider):
         return extract_article(response, fetched_at_of(response))
 
     def on_failure(self, failure: Failure) -> None:
-        """A request that failed for good (after retries): noted with its reason. Requests
-        refused on purpose (robots.txt, another host) are counted by their middlewares."""
+        """A request that failed for good (after retries, or refused: a redirect off the
+        sites, a body cut short or too large): noted with its reason, under the URL the crawl
+        asked for. Requests not sent on purpose (robots.txt) are counted by their middleware."""
         request = failure.request  # type: ignore[attr-defined]
         error = failure.value
         if isinstance(error, HttpError):
             reason = f"http_{error.response.status}"
+            if reason == "http_404" and request.cb_kwargs.get("page", 1) > 1:
+                # a page past a listing's end: where many sites stop, not a lost page
+                kwargs = request.cb_kwargs
+                self.ledger.completed_listings.add((kwargs["host"], kwargs["section"]))
+                return
+        elif isinstance(error, Refused):
+            reason = error.reason
         elif isinstance(error, IgnoreRequest):
             return
         else:
-            reason = type(error).__name__
+            reason = failure_reason(error)
         if request.meta.get("listing"):
             self._count(stats.LISTING_FAILED)
-        self.ledger.lose(request.url, reason)
-        self.logger.warning("Lost %s: %s", request.url, reason)
+        url = first_url(request)
+        self.ledger.lose(url, reason)
+        self.logger.warning("Lost %s: %s", url, reason)
 
     def _report(self, warnings: list[stats.PageWarning], url: str) -> None:
         for warning in warnings:
@@ -339,6 +357,16 @@ class VustaSpider(scrapy.Spider):
     def _count(self, key: str) -> None:
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
+
+
+def failure_reason(error: BaseException | None) -> str:
+    """A download error's reason: ``truncated`` for a body shorter than it declared,
+    ``too_large`` for one over DOWNLOAD_MAXSIZE, else the error's type (``TimeoutError``…)."""
+    if isinstance(error, ResponseDataLossError):
+        return "truncated"
+    if isinstance(error, DownloadCancelledError) and "max size" in str(error):
+        return "too_large"
+    return type(error).__name__
 
 
 def _header(response: Response, name: bytes) -> str | None:
