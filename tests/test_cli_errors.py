@@ -57,6 +57,10 @@ CASES = [
     (["parse", "{photo}"], "not_html"),
     (["crawl", "--log-level", "LOUD"], "one of CRITICAL, ERROR, WARNING, INFO, DEBUG"),
     (["crawl", "--site", "fr", "--mirror", "http://127.0.0.1:9"], "site must be one of"),
+    (["crawl", "-s", "DOWNLOAD_TIMOUT=5"], "no such setting (did you mean DOWNLOAD_TIMEOUT?)"),
+    (["crawl", "-s", "DOWNLOAD_TIMEOUT=soon"], "DOWNLOAD_TIMEOUT takes a number"),
+    (["crawl", "-s", "ROBOTSTXT_OBEY=maybe"], "takes a flag"),
+    (["crawl", "-s", "DOWNLOAD_TIMEOUT"], "is not NAME=VALUE"),
     (["mirror", "--port", "99999"], "a whole number from 0 to 65535 (got '99999')"),
     (["mirror", "--port", "{port}"], "port {port}:"),
     (["mirror", "/nonexistent"], "no manifest.json"),
@@ -77,6 +81,17 @@ CASES = [
     (["export", "jsonfeed", "--db", "{db}", "-o", "-", "--page-size", "5"], "standard output"),
     (["runs", "--db", "{other}"], "not a vusta-crawler archive"),
     (["crawl", "--db", "{other}", "--mirror", "http://127.0.0.1:9"], "of another program"),
+    (
+        ["crawl", "--section", "Tin mới", "--mirror", "http://127.0.0.1:9"],
+        "section 'Tin mới' is not a section path (like 'tin-tuc', 'tin-tuc/co-quan-tw' or "
+        "'en.vusta.vn/news') nor a known section: tin-tuc (Tin tức), tin-tuc/co-quan-tw (Cơ",
+    ),
+    (
+        ["crawl", "--site", "en", "--section", "Tin tức", "--mirror", "http://127.0.0.1:9"],
+        "section 'Tin tức' is on vusta.vn, which this crawl does not visit",
+    ),
+    (["export", "jsonl", "--db", "{db}", "--section", "tin tuc"], "'tin tuc' is not a section"),
+    (["export", "jsonl", "--db", "{db}", "--section", "abc-def"], "makes the path 'abc-def'"),
     (["stats", "--db", "{notes}"], "not an archive"),
     (["reextract", "--all", "--db", "{other}"], "not a vusta-crawler archive"),
     (["fixture", "update", "nosuchcase"], "no fixture case nosuchcase"),

@@ -141,6 +141,8 @@ LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 def _spider_args(args: argparse.Namespace) -> dict[str, Any]:
     names = ("site", "sections", "since", "max_pages", "refresh_days", "overlap")
     found = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    if isinstance(found.get("sections"), list):  # --section given more than once
+        found["sections"] = ",".join(found["sections"])
     if getattr(args, "full", False):
         found["full"] = True
     return found
@@ -189,6 +191,7 @@ def _crawl_and_report(args: argparse.Namespace, mirror: str | None) -> int:
         db, mirror=mirror, spider_args=_spider_args(args), log_level=args.log_level,
         report_path=Path(args.report) if args.report else None, progress=args.progress,
         stats_path=Path(args.stats) if args.stats else None, warc=_warc_dir(args, db),
+        overrides=dict(args.set or ()),
     )  # fmt: skip
     print(outcome.text, file=sys.stderr)
     if outcome.report is not None and outcome.report["status"] != UNREACHABLE:
@@ -330,17 +333,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     if problem:
         print(f"vusta-crawler: {problem}", file=sys.stderr)
         return 2
-    filters = {
+    filters: dict[str, Any] = {
         "since": args.since,
         "until": args.until,
         "site": args.site,
-        "section": args.section,
         "limit": args.limit,
     }
     archive = _open_archive(args.db)
     if archive is None:
         return 2
     with archive:
+        if args.section:
+            from vusta_crawler.crawl.options import OptionError, export_sections
+
+            stored = (section for _, section, _ in archive.by_site_and_section())
+            try:
+                filters["section"] = export_sections(args.section, stored)
+            except OptionError as error:
+                print(f"vusta-crawler: {error}", file=sys.stderr)
+                return 2
         if args.format == "jsonfeed" and args.output == "-":
             write_jsonfeed_stream(archive, sys.stdout, feed_url=args.feed_url, **filters)
         elif args.format == "jsonfeed":
@@ -568,6 +579,15 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _setting(text: str) -> tuple[str, Any]:
+    from vusta_crawler.crawl.run import setting_override
+
+    try:
+        return setting_override(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _log_level(text: str) -> str:
     level = text.strip().upper()
     if level not in LOG_LEVELS:
@@ -580,7 +600,11 @@ def _crawl_arguments(parser: argparse.ArgumentParser, db: str) -> None:
     parser.add_argument("--feed", help="also write a JSON Feed of the archive to this file")
     parser.add_argument("--feed-url", help="the URL the feed is published at (http or https)")
     parser.add_argument("--site", help="vi, en (or the host) or all (default)")
-    parser.add_argument("--sections", help="comma-separated section paths, e.g. tin-tuc")
+    parser.add_argument(
+        "--section", "--sections", dest="sections", action="append", metavar="SECTION",
+        help="only these sections: a path (tin-tuc, tin-tuc/co-quan-tw) or a printed name "
+        "(\"Tin tức\"), comma-separated or repeated; --sections is the same option",
+    )  # fmt: skip
     parser.add_argument("--since", help="stop paginating listings older than YYYY-MM-DD")
     parser.add_argument("--max-pages", dest="max_pages", help="listing pages per section")
     parser.add_argument("--full", action="store_true", help="fetch every page again, stored or not")
@@ -606,6 +630,11 @@ def _crawl_arguments(parser: argparse.ArgumentParser, db: str) -> None:
     parser.add_argument(
         "--progress", action=argparse.BooleanOptionalAction, default=None,
         help="a progress line on stderr (default: when stderr is a terminal)",
+    )  # fmt: skip
+    parser.add_argument(
+        "-s", "--set", action="append", type=_setting, metavar="NAME=VALUE",
+        help="a Scrapy or project setting for this run (as scrapy crawl -s), e.g. "
+        "-s DOWNLOAD_TIMEOUT=20; repeatable",
     )  # fmt: skip
 
 
@@ -667,7 +696,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--run", metavar="ID", help="wacz: the captures of this run (or its start)")
     export.add_argument("--until", type=_date, help="published on or before YYYY-MM-DD")
     export.add_argument("--site", type=_site, help="vi, en (or the host) or all (default)")
-    export.add_argument("--section")
+    export.add_argument(
+        "--section", action="append", metavar="SECTION",
+        help="only these sections, in crawl's words: a printed name (\"Tin tức\") or a path "
+        "(tin-tuc), comma-separated or repeated",
+    )  # fmt: skip
     export.add_argument("--limit", type=_count(1))
     export.add_argument(
         "--page-size", type=_count(1), help="jsonfeed: items per file, linked by next_url"
