@@ -16,6 +16,18 @@
 - ``capture``: crawl throughput with WARC capture and without, alternating (``overhead``,
   target ≤ 0.10), WARC bytes per article, re-extraction from the captures in articles per
   second against the crawl's pages per second.
+- ``crawl``: pages per second of the whole crawl (every pipeline, the archive and WARC capture,
+  politeness off) of a generated 5,000-article mirror on loopback against ``scrapy bench``'s,
+  alternating (``ratio``, target ≥ 1.0), CPU ms per page and peak RSS (target ≤ 150 MB) of
+  the crawl process.
+- ``scale``: the same crawl at 20,000 articles against ``crawl``'s figures: throughput within
+  10% (``throughput_ratio`` ≥ 0.90) and peak RSS growth ≤ 15% (``rss_growth``).
+- ``crawl_settings`` (only when named): the crawl with Scrapy settings changed
+  (``SETTINGS_TRIALS``), side by side with the unchanged one.
+
+``python benchmarks/run.py`` runs them all but ``crawl_settings`` and writes results.json
+anew; ``python benchmarks/run.py crawl scale`` runs only those and merges their figures and
+targets into it.
 
 Absolute times depend on the machine; the ratios are the claim.
 """
@@ -396,52 +408,379 @@ def bench_capture(articles: int = 2000, rounds: int = 2) -> dict[str, Any]:
     }
 
 
-def main() -> int:
+# --- crawl and scale: the whole crawl against `scrapy bench` ---------------------------------
+
+CRAWL_WITH_SETTINGS = (
+    "import json, sys\n"
+    "from vusta_crawler.crawl import run\n"
+    "run.MIRROR_SETTINGS.update(json.loads(sys.argv[1]))\n"
+    "from vusta_crawler.cli import main\n"
+    "sys.exit(main(sys.argv[2:]))\n"
+)
+"""A crawl child with Scrapy settings laid over the mirror's (``MIRROR_SETTINGS``, applied at
+the command line's priority): how the settings trials run the real command, code unchanged."""
+
+
+def child_env() -> dict[str, str]:
+    """The environment of a child: this checkout's package first, no Scrapy project forced."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SCRAPY_SETTINGS_MODULE",
+                                                            "SCRAPY_PROJECT")}  # fmt: skip
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def peak_rss_kib(pid: int, stop: Any, every: float = 0.05) -> list[int]:
+    """Poll ``VmHWM`` (the peak RSS of the process's own address space, since its exec) of
+    ``pid`` until ``stop`` is set; the readings. Not ``ru_maxrss``: a child's starts at its
+    parent's peak RSS (Linux carries the forking process's high-water mark over the exec),
+    so it would report this process's size (a 20,000-article mirror's manifest) instead."""
+    readings: list[int] = []
+    status = Path(f"/proc/{pid}/status")
+    while not stop.is_set():
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    readings.append(int(line.split()[1]))
+        except OSError:
+            break
+        stop.wait(every)
+    return readings
+
+
+def run_child(command: list[str], cwd: Path | None = None) -> dict[str, Any]:
+    """Run ``command``: its wall seconds, its own CPU seconds (``os.wait4``: that process and
+    the children it reaped, not this one), its peak RSS (:func:`peak_rss_kib`, read every 50 ms
+    until it exits), exit code and stderr."""
+    import os
+    import subprocess
+    import tempfile
+    import threading
+
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, cwd=cwd,
+                                env=child_env())  # fmt: skip
+        stop, readings = threading.Event(), []
+        poller = threading.Thread(target=lambda: readings.extend(peak_rss_kib(proc.pid, stop)))
+        poller.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        stop.set()
+        poller.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    return {
+        "exit_code": proc.returncode,
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "maxrss_mib": max(readings, default=0) / 1024,
+        "stderr": stderr,
+    }
+
+
+def crawl_round(site: Path, db: Path, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One ``vusta-crawler crawl --mirror`` of ``site`` into ``db`` (WARC capture on, beside
+    it; every pipeline; politeness off: ``MIRROR_SETTINGS``), with ``settings`` laid over."""
+    import re
+    import resource
+    from itertools import pairwise
+
+    from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite
+    from vusta_crawler.store.archive import Archive
+
+    stats_path = db.parent / "stats.json"
+    arguments = ["crawl", "--db", str(db), "--no-progress", "--stats", str(stats_path)]
+    with MirrorServer(MirrorSite(site)) as server:
+        if settings:
+            command = [sys.executable, "-c", CRAWL_WITH_SETTINGS, json.dumps(settings)]
+        else:
+            command = [sys.executable, "-m", "vusta_crawler.cli"]
+        command += [*arguments, "--mirror", server.url]
+        before = resource.getrusage(resource.RUSAGE_SELF)  # this process: the mirror's threads
+        done = run_child(command)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        pages = server.log.total
+    assert done["exit_code"] == 0, done["stderr"][-2000:]
+    stats = json.loads(stats_path.read_text(encoding="utf-8"))
+    with Archive(db) as archive:
+        stored = archive.count()
+    mirror_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    # the crawl's progress lines (one a minute): pages per second in each minute, to tell a
+    # slowing crawl (a cost growing with the archive) from a noisy machine
+    marks = [(0, 0.0)] + [(int(p), float(s)) for p, s in re.findall(
+        r"Progress: (\d+) pages, .* pages/s, (\d+) s", done["stderr"])]  # fmt: skip
+    minutes = [round((p1 - p0) / (s1 - s0), 1) for (p0, s0), (p1, s1) in pairwise(marks)
+               if s1 > s0]  # fmt: skip
+    return {
+        "pages": pages,
+        "stored": stored,
+        "wall_s": round(done["wall_s"], 2),
+        "pages_per_s": round(pages / done["wall_s"], 2),
+        "engine_pages_per_s": round(
+            stats["response_received_count"] / stats["elapsed_time_seconds"], 2
+        ),
+        "cpu_ms_per_page": round(done["cpu_s"] / pages * 1000, 2),
+        "peak_rss_mb": round(done["maxrss_mib"], 1),
+        "mirror_cpu_ms_per_page": round(mirror_cpu / pages * 1000, 2),
+        "pages_per_s_by_minute": minutes,
+    }
+
+
+SCRAPY_BENCH_SETTINGS = {
+    # Scrapy's defaults, spelled out: the same concurrency and no delay as MIRROR_SETTINGS
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+}
+
+
+def scrapy_bench(seconds: int = 20) -> dict[str, Any]:
+    """``scrapy bench`` for ``seconds`` (its spider follows every link of tiny generated pages
+    from its own Twisted server; no extraction, no items, no storage), run outside any
+    project so that no project settings apply: pages per second from its final stats
+    (responses / ``elapsed_time_seconds``), and its process's CPU and peak RSS (its bench
+    server's CPU included: the command reaps it)."""
+    import re
+    import tempfile
+
+    command = [sys.executable, "-m", "scrapy", "bench", "-s", "LOG_LEVEL=INFO",
+               "-s", f"CLOSESPIDER_TIMEOUT={seconds}",
+               *(f"-s{name}={value}" for name, value in SCRAPY_BENCH_SETTINGS.items())]  # fmt: skip
+    with tempfile.TemporaryDirectory() as outside:
+        done = run_child(command, cwd=Path(outside))
+    assert done["exit_code"] == 0, done["stderr"][-2000:]
+
+    def stat(name: str) -> float:
+        found = re.findall(rf"'{name}': ([0-9.]+)", done["stderr"])
+        assert found, f"no {name} in the output of scrapy bench"
+        return float(found[-1])
+
+    responses = stat("response_received_count")
+    return {
+        "pages": int(responses),
+        "pages_per_s": round(responses / stat("elapsed_time_seconds"), 2),
+        "cpu_ms_per_page_with_server": round(done["cpu_s"] / responses * 1000, 2),
+        "peak_rss_mb": round(done["maxrss_mib"], 1),
+    }
+
+
+def _generated(tmp: Path, articles: int) -> tuple[Path, float]:
+    """A generated mirror of ``articles`` articles under ``tmp``, and its seconds to build."""
+    from datetime import timedelta
+
+    from vusta_crawler.devtools.sitegen import build_generated_site
+
+    site = tmp / "site"
+    start = time.perf_counter()
+    build_generated_site(site, articles, newest=datetime.now(dates.VN_TZ) - timedelta(hours=1))
+    return site, time.perf_counter() - start
+
+
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of each figure over rounds."""
+    keys = ("pages_per_s", "engine_pages_per_s", "cpu_ms_per_page", "peak_rss_mb",
+            "mirror_cpu_ms_per_page", "wall_s")  # fmt: skip
+    return {key: round(statistics.median(r[key] for r in runs), 2) for key in keys}
+
+
+def bench_crawl(articles: int = 5000, rounds: int = 2, bench_seconds: int = 20,
+                variants: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:  # fmt: skip
+    """The whole crawl against ``scrapy bench``, alternating round by round: ``scrapy bench``,
+    then ``vusta-crawler crawl`` of a generated mirror of ``articles`` articles (every pipeline,
+    the archive and WARC capture; politeness off), each into a fresh archive.
+
+    Our pages per second: requests the mirror served / wall seconds of the crawl command
+    (start-up, the end-of-run QA pass and the run's recording included: the conservative
+    figure, ``ratio``); ``engine_pages_per_s`` is Scrapy's own reckoning (responses /
+    ``elapsed_time_seconds``), the way ``scrapy bench``'s figure is made (``ratio_engine``).
+    CPU ms per page and peak RSS are the crawl process's own (``os.wait4``); the mirror's CPU
+    (this process's threads) is apart. ``variants`` (name: Scrapy settings over the mirror's)
+    crawl side by side in each round as well; each figure is the median round."""
+    import tempfile
+
+    variants = variants or {"default": {}}
+    bench_runs: list[dict[str, Any]] = []
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in variants}
+    with tempfile.TemporaryDirectory() as tmp:
+        site, generation_s = _generated(Path(tmp), articles)
+        for number in range(rounds):
+            bench_runs.append(scrapy_bench(bench_seconds))
+            order = list(variants) if number % 2 == 0 else list(reversed(variants))
+            for name in order:
+                db = Path(tmp) / f"{name}-{number}" / "a.sqlite3"
+                runs[name].append(crawl_round(site, db, variants[name]))
+    bench_rate = statistics.median(r["pages_per_s"] for r in bench_runs)
+    results: dict[str, Any] = {}
+    for name, done in runs.items():
+        figures = _summary(done)
+        results[name] = {
+            **figures,
+            "ratio": round(figures["pages_per_s"] / bench_rate, 3),
+            "ratio_engine": round(figures["engine_pages_per_s"] / bench_rate, 3),
+            "pages": done[0]["pages"],
+            "stored": done[0]["stored"],
+            "rounds": done,
+        }
+    default = results.pop("default", None) or results[next(iter(variants))]
+    return {
+        "articles": articles,
+        "rounds": rounds,
+        "mirror_generation_s": round(generation_s, 1),
+        "settings": {"crawl": MIRROR_SETTINGS_NOTE, "scrapy_bench": SCRAPY_BENCH_SETTINGS},
+        "scrapy_bench_pages_per_s": round(bench_rate, 2),
+        "scrapy_bench": bench_runs,
+        **{k: v for k, v in default.items() if k != "rounds"},
+        "crawl_rounds": default["rounds"],
+        **({"variants": results} if results else {}),
+    }
+
+
+MIRROR_SETTINGS_NOTE = (
+    "vusta_crawler.crawl.run.MIRROR_SETTINGS (CONCURRENT_REQUESTS 16, CONCURRENT_REQUESTS_PER_"
+    "DOMAIN 8 for each of vusta.vn and en.vusta.vn, DOWNLOAD_DELAY 0, no AutoThrottle, "
+    "RETRY_TIMES 1) over the project's settings (CONCURRENT_ITEMS 8)"
+)
+
+
+def bench_scale(crawl: dict[str, Any], articles: int = 20000, rounds: int = 1) -> dict[str, Any]:
+    """The same crawl at ``articles`` articles, against ``crawl`` (the 5,000-article result of
+    the same run): throughput ratio (pages per second, large / small) and peak RSS growth."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        site, generation_s = _generated(Path(tmp), articles)
+        done = [crawl_round(site, Path(tmp) / f"r{n}" / "a.sqlite3") for n in range(rounds)]
+    figures = _summary(done)
+    return {
+        "articles": articles,
+        "rounds": rounds,
+        "mirror_generation_s": round(generation_s, 1),
+        **figures,
+        "pages": done[0]["pages"],
+        "stored": done[0]["stored"],
+        "compared_with_articles": crawl["articles"],
+        "throughput_ratio": round(figures["pages_per_s"] / crawl["pages_per_s"], 3),
+        "engine_throughput_ratio": round(
+            figures["engine_pages_per_s"] / crawl["engine_pages_per_s"], 3
+        ),
+        "cpu_ms_per_page_ratio": round(figures["cpu_ms_per_page"] / crawl["cpu_ms_per_page"], 3),
+        "rss_growth": round(figures["peak_rss_mb"] / crawl["peak_rss_mb"] - 1, 3),
+        "crawl_rounds": done,
+    }
+
+
+TARGETS_AT_MOST = {
+    "incremental.requests_ratio": 0.02,
+    "incremental.time_ratio": 0.05,
+    "capture.overhead": 0.10,
+    "crawl.peak_rss_mb": 150.0,
+    "scale.rss_growth": 0.15,
+}
+TARGETS_AT_LEAST = {"crawl.ratio": 1.0, "scale.throughput_ratio": 0.90}
+
+SETTINGS_TRIALS: dict[str, dict[str, Any]] = {
+    "default": {},  # the project's CONCURRENT_ITEMS, 8
+    "concurrent_items_100": {"CONCURRENT_ITEMS": 100},  # Scrapy's default
+    # a measurement only, not a proposal: what spidermon's jsonschema validation of each item
+    # (its ItemValidationPipeline) costs, by crawling without it
+    "no_item_validation": {
+        "ITEM_PIPELINES": {
+            "vusta_crawler.store.pipelines.ValidatePipeline": 100,
+            "vusta_crawler.store.pipelines.ArchivePipeline": 300,
+        },
+    },
+}
+"""``crawl_settings``: Scrapy settings over the mirror's, crawled side by side."""
+
+BENCHES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "extract": lambda done: bench_extract(rounds=7),
+    "dates": lambda done: bench_dates(rounds=7),
+    "export_memory": lambda done: bench_export_memory(),
+    "incremental": lambda done: bench_incremental(),
+    "capture": lambda done: bench_capture(),
+    "crawl": lambda done: bench_crawl(),
+    "scale": lambda done: bench_scale(done["crawl"]),
+}
+"""What ``make bench`` runs, in this order (``scale`` compares with ``crawl``'s figures)."""
+
+ON_REQUEST: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "crawl_settings": lambda done: bench_crawl(rounds=2, variants=SETTINGS_TRIALS),
+}
+"""Run only when named: the settings trials (several crawls of 5,000 articles a round)."""
+
+
+def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The targets of the benches in ``results``: each with its measured value, met or not."""
+    table: dict[str, dict[str, Any]] = {}
+
+    def value(key: str) -> Any:
+        bench, name = key.split(".", 1)
+        return results[bench][name] if bench in results else None
+
+    for key, target in TARGETS.items():
+        if (measured := value(key)) is not None:
+            table[key] = {"target": target, "measured": measured, "met": measured >= target}
+    for key, target in TARGETS_AT_LEAST.items():
+        if (measured := value(key)) is not None:
+            table[key] = {"target_at_least": target, "measured": measured,
+                          "met": measured >= target}  # fmt: skip
+    for key, target in TARGETS_AT_MOST.items():
+        if (measured := value(key)) is not None:
+            table[key] = {"target_at_most": target, "measured": measured,
+                          "met": measured <= target}  # fmt: skip
+    if "capture" in results:
+        table["capture.reextract_equal"] = {
+            "target": "every article read back equal from its capture",
+            "measured": results["capture"]["reextract_equal"],
+            "met": results["capture"]["reextract_equal"],
+        }
+    if "incremental" in results:
+        incremental = results["incremental"]
+        table["incremental.second_runs_fetch_the_same"] = {
+            "target": "the same request count in each second run",
+            "measured": "varies" if incremental["second"]["requests_vary"] else "the same",
+            "met": not incremental["second"]["requests_vary"],
+        }
+        table["incremental.third_run"] = {
+            "target": "10 revisions, 20 new",
+            "measured": "{updated} revisions, {new} new".format(**incremental["third"]),
+            "met": incremental["third_finds_exactly_10_revisions_and_20_new"],
+        }
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``run.py``: every bench of :data:`BENCHES`, results.json written anew. ``run.py NAME…``:
+    only those (``scale`` brings ``crawl``; ``crawl_settings`` only this way), their keys and
+    targets merged into the results.json there is."""
+    names = sys.argv[1:] if argv is None else argv
+    known = {**BENCHES, **ON_REQUEST}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        print(f"run.py: no bench {', '.join(unknown)}; the benches: {', '.join(known)}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    chosen = set(names) | ({"crawl"} if "scale" in names else set())
     warnings.simplefilter("ignore")
-    results = {
-        "extract": bench_extract(rounds=7),
-        "dates": bench_dates(rounds=7),
-        "export_memory": bench_export_memory(),
-        "incremental": bench_incremental(),
-        "capture": bench_capture(),
-    }
-    incremental = results["incremental"]
-    checks = {
-        "extract.ratio": results["extract"]["ratio"],
-        "dates.ratio": results["dates"]["ratio"],
-        "dates.fast_path_share": results["dates"]["fast_path_share"],
-    }
-    results["targets"] = {
-        key: {"target": TARGETS[key], "measured": value, "met": value >= TARGETS[key]}
-        for key, value in checks.items()
-    }
-    for key, target in (("requests_ratio", 0.02), ("time_ratio", 0.05)):
-        value = incremental[key]
-        results["targets"][f"incremental.{key}"] = {
-            "target_at_most": target, "measured": value, "met": value <= target,
-        }  # fmt: skip
-    results["targets"]["capture.overhead"] = {
-        "target_at_most": 0.10, "measured": results["capture"]["overhead"],
-        "met": results["capture"]["overhead"] <= 0.10,
-    }  # fmt: skip
-    results["targets"]["capture.reextract_equal"] = {
-        "target": "every article read back equal from its capture",
-        "measured": results["capture"]["reextract_equal"],
-        "met": results["capture"]["reextract_equal"],
-    }
-    results["targets"]["incremental.second_runs_fetch_the_same"] = {
-        "target": "the same request count in each second run",
-        "measured": "varies" if incremental["second"]["requests_vary"] else "the same",
-        "met": not incremental["second"]["requests_vary"],
-    }
-    results["targets"]["incremental.third_run"] = {
-        "target": "10 revisions, 20 new",
-        "measured": "{updated} revisions, {new} new".format(**incremental["third"]),
-        "met": incremental["third_finds_exactly_10_revisions_and_20_new"],
-    }
+    results: dict[str, Any] = {}
+    for name, bench in known.items():
+        if (not names and name in BENCHES) or name in chosen:
+            results[name] = bench(results)
+    table = targets(results)
+    if names and RESULTS.exists():
+        merged = json.loads(RESULTS.read_text(encoding="utf-8"))
+        kept = {key: row for key, row in merged.get("targets", {}).items()
+                if key.split(".", 1)[0] not in results}  # fmt: skip
+        merged.pop("targets", None)
+        results, table = {**merged, **results}, {**kept, **table}
+    results["targets"] = table
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, indent=2))
-    return 0 if all(t["met"] for t in results["targets"].values()) else 1
+    return 0 if all(t["met"] for t in table.values()) else 1
 
 
 if __name__ == "__main__":
