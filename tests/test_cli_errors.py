@@ -61,6 +61,7 @@ CASES = [
     (["crawl", "-s", "DOWNLOAD_TIMEOUT=soon"], "DOWNLOAD_TIMEOUT takes a number"),
     (["crawl", "-s", "ROBOTSTXT_OBEY=maybe"], "takes a flag"),
     (["crawl", "-s", "DOWNLOAD_TIMEOUT"], "is not NAME=VALUE"),
+    (["crawl", "-s", "VUSTA_DB=/tmp/other.sqlite3"], "VUSTA_DB: set by --db, not -s"),
     (["mirror", "--port", "99999"], "a whole number from 0 to 65535 (got '99999')"),
     (["mirror", "--port", "{port}"], "port {port}:"),
     (["mirror", "/nonexistent"], "no manifest.json"),

@@ -359,6 +359,7 @@ def test_the_crawl_command_takes_settings(small_site: Path, tmp_path: Path) -> N
         done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     stats = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert stats["finish_reason"] == "closespider_pagecount", done.stderr[-2000:]
+    assert "CLOSESPIDER_PAGECOUNT" in report_of(db, done)["options"]["set"], "the report says"
 
 
 # --- paths are the operator's, never the pages' -------------------------------------------

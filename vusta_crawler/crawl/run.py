@@ -69,6 +69,12 @@ def unreachable_hosts(hosts: tuple[str, ...], timeout: float = 8.0) -> dict[str,
     return problems
 
 
+OPTION_SETTINGS = {"VUSTA_DB": "--db", "VUSTA_WARC_DIR": "--warc", "VUSTA_MIRROR": "--mirror",
+                   "VUSTA_RUN_ID": "the run", "LOG_LEVEL": "--log-level",
+                   "VUSTA_PROGRESS": "--progress"}  # fmt: skip
+"""Settings the crawl command sets from its own options (the lock and report follow those)."""
+
+
 def setting_override(text: str) -> tuple[str, Any]:
     """``NAME=VALUE`` of ``crawl -s``: a setting Scrapy or the project knows, its value of the
     kind the default has (a number for a number, 0/1/true/false for a flag); else ValueError
@@ -82,6 +88,8 @@ def setting_override(text: str) -> tuple[str, Any]:
         close = difflib.get_close_matches(name, list(known), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise ValueError(f"{name}: no such setting{hint}")
+    if name in OPTION_SETTINGS:
+        raise ValueError(f"{name}: set by {OPTION_SETTINGS[name]}, not -s")
     default = known[name]
     try:
         if isinstance(default, bool):
@@ -203,7 +211,8 @@ def scheduled_run(
         settings = crawl_settings(db, mirror, log_level, run_id, progress, warc, overrides)
         result = run_crawl(settings, spider_args)
         with _signals_held():  # a late Ctrl-C must not cost the run its report and row
-            return _record(db, result, run_id, started, clock, mirror, spider_args,
+            given = {**spider_args, **({"set": overrides} if overrides else {})}
+            return _record(db, result, run_id, started, clock, mirror, given,
                            report_path, stats_path, repairs)  # fmt: skip
     finally:
         lock.release()
