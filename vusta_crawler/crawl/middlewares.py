@@ -127,6 +127,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def relax(self, request: Request) -> None:
         """A good answer: halve a raised delay, down to its base."""
+        if not self.raised:  # the usual case: no host slowed down, nothing to look up
+            return
         key, slot = self._slot(request)
         if slot is None or key not in self.raised:
             return

@@ -47,7 +47,7 @@ from twisted.python.failure import Failure
 from vusta_crawler import patterns, stats
 from vusta_crawler.crawl.capture import CAPTURE_META
 from vusta_crawler.crawl.ledger import RunLedger
-from vusta_crawler.crawl.middlewares import Refused
+from vusta_crawler.crawl.middlewares import Refused, refuse
 from vusta_crawler.crawl.options import CrawlOptions
 from vusta_crawler.crawl.redirects import first_url
 from vusta_crawler.extract import dates
@@ -249,7 +249,7 @@ class VustaSpider(scrapy.Spider):
                 body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
             sitemap = Sitemap(body)
         except _DecompressionMaxSizeExceeded:
-            self._count(stats.REFUSED + "too_large")
+            refuse(self.crawler, "too_large", response.url)  # counted; lost here, not raised
             self.ledger.lose(response.url, "too_large")
             self.logger.warning("Lost %s: too_large (a gzip file over the size)", response.url)
             return
