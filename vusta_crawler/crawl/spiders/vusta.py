@@ -20,6 +20,9 @@ through that listing to its end: a first run killed halfway leaves the rest to r
 pages a run fetches depends on the archive as it was at the start, never on the order
 responses arrive in. Article URLs lost by earlier runs (the archive's ``pending``) are asked
 for again.
+The bulk sources, sitemaps and ``pending``, wait as plain URLs in a
+:class:`~vusta_crawler.crawl.frontier.Frontier` that feeds the scheduler as it runs dry, so
+memory does not grow with the site.
 Every request that fails for good is noted in ``self.ledger`` with its reason.
 """
 
@@ -35,7 +38,12 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, ResponseDataLossError
+from scrapy.exceptions import (
+    DontCloseSpider,
+    DownloadCancelledError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.robotstxt import ProtegoRobotParser, RobotParser
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -46,6 +54,7 @@ from twisted.python.failure import Failure
 
 from vusta_crawler import patterns, stats
 from vusta_crawler.crawl.capture import CAPTURE_META
+from vusta_crawler.crawl.frontier import Frontier
 from vusta_crawler.crawl.ledger import RunLedger
 from vusta_crawler.crawl.middlewares import Refused, refuse
 from vusta_crawler.crawl.options import CrawlOptions
@@ -88,19 +97,23 @@ class VustaSpider(scrapy.Spider):
         self.seen: set[str] = set()  # article URLs requested in this run
         self.state = CrawlState()  # the archive at the start (empty for a full crawl)
         self.ledger = RunLedger()
+        self.frontier = Frontier()  # article URLs from sitemaps and pending, not yet scheduled
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> VustaSpider:
         spider: VustaSpider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(spider.feed, signal=signals.scheduler_empty)
+        crawler.signals.connect(spider.keep_open, signal=signals.spider_idle)
+        crawler.signals.connect(spider.count_queued, signal=signals.request_scheduled)
         return spider
 
     # --- where to start ----------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.state = self.load_state()
-        for request in self.article_requests(self.state.pending):  # lost by earlier runs
-            yield request
+        self.frontier.add(self.admit(self.state.pending))  # lost by earlier runs
+        self._count_frontier()
         for host in self.options.hosts:
             if self.options.sections is None:
                 yield self.request(f"https://{host}/", self.parse_home)
@@ -134,8 +147,13 @@ class VustaSpider(scrapy.Spider):
     def article_requests(
         self, urls: Iterable[str], changed: Iterable[str] = ()
     ) -> Iterator[scrapy.Request]:
-        """Requests for the article URLs not yet requested in this run, on the chosen hosts:
-        unknown ones; stored ones only when recent or ``changed`` (conditional requests)."""
+        """Requests for the article URLs :meth:`admit` lets through."""
+        for url in self.admit(urls, changed):
+            yield self.article_request(url)
+
+    def admit(self, urls: Iterable[str], changed: Iterable[str] = ()) -> Iterator[str]:
+        """The article URLs to request, each once in this run, on the chosen hosts: unknown
+        ones; stored ones only when recent or ``changed`` (conditional requests)."""
         changed = set(changed)
         for url in urls:
             if (
@@ -147,16 +165,21 @@ class VustaSpider(scrapy.Spider):
             if url in self.state and recent is None and url not in changed:
                 continue  # stored, and nothing says it changed
             self.seen.add(url)
-            if url not in self.state:
-                self._count(stats.ARTICLES_NEW_URLS)
-                yield self.request(url, self.parse_article)
-            else:
-                self._count(stats.RECHECKED)
-                yield self.recheck_request(url, recent or Validators())
+            self._count(stats.ARTICLES_NEW_URLS if url not in self.state else stats.RECHECKED)
+            yield url
 
-    def recheck_request(self, url: str, validators: Validators) -> scrapy.Request:
+    def article_request(self, url: str, referer: str | None = None) -> scrapy.Request:
+        """A stored article's request is conditional (:meth:`recheck_request`)."""
+        headers = {"Referer": referer} if referer else {}
+        if url not in self.state:
+            return self.request(url, self.parse_article, headers=headers)
+        return self.recheck_request(url, self.state.recent.get(url) or Validators(), headers)
+
+    def recheck_request(
+        self, url: str, validators: Validators, headers: dict[str, str] | None = None
+    ) -> scrapy.Request:
         """A conditional request for a stored article: 304 means unchanged."""
-        headers = {}
+        headers = dict(headers or {})
         if validators.etag:
             headers["If-None-Match"] = validators.etag
         if validators.last_modified:
@@ -264,7 +287,39 @@ class VustaSpider(scrapy.Spider):
                     yield self.request(url, self.parse_sitemap)
         else:
             changed = [url for url, lastmod in entries if url and self._changed_since(url, lastmod)]
-            yield from self.article_requests((u for u in urls if is_article_url(u)), changed)
+            articles = self.admit((u for u in urls if is_article_url(u)), changed)
+            self.frontier.add(articles, referer=response.url)
+        self._count_frontier()
+
+    # --- the frontier --------------------------------------------------------------------------
+
+    def feed(self) -> None:
+        """The scheduler ran dry (``scheduler_empty``): hand it the next frontier URLs, as many
+        as the downloader can take at once, twice over."""
+        engine = self.crawler.engine
+        if engine is None or not self.frontier:
+            return
+        for waiting in self.frontier.take(2 * self.settings.getint("CONCURRENT_REQUESTS")):
+            engine.crawl(self.article_request(waiting.url, waiting.referer))
+
+    def keep_open(self) -> None:
+        """``spider_idle``: not done while URLs wait in the frontier."""
+        if self.frontier:
+            self.feed()
+            raise DontCloseSpider
+
+    def count_queued(self, request: scrapy.Request) -> None:
+        """``request_scheduled``: the most requests the scheduler held at once."""
+        counted = self.crawler.stats
+        if counted is not None:
+            queued = counted.get_value("scheduler/enqueued", 0) - counted.get_value(
+                "scheduler/dequeued", 0
+            )
+            counted.max_value(stats.SCHEDULER_PEAK, queued + 1)
+
+    def _count_frontier(self) -> None:
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.max_value(stats.FRONTIER_PEAK, self.frontier.peak)
 
     def _changed_since(self, url: str, lastmod: str | None) -> bool:
         """True when a sitemap's ``lastmod`` is later than the stored article's fetch. A date
