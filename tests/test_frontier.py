@@ -12,13 +12,16 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from scrapy.utils.test import get_crawler
 
 from tests.test_runs import crawl
 from vusta_crawler import stats
 from vusta_crawler.crawl.frontier import Frontier, Waiting
+from vusta_crawler.crawl.spiders.vusta import VustaSpider
 from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite
 from vusta_crawler.devtools.sitegen import build_generated_site
 from vusta_crawler.extract.urls import is_article_url
+from vusta_crawler.store.archive import Validators
 
 
 def test_the_frontier_hands_out_the_longest_waiting_first() -> None:
@@ -54,3 +57,18 @@ def test_the_scheduler_holds_a_few_requests_whatever_the_sitemap_names(
     assert set(article_requests) == {*manifest["articles"], *manifest["missing"]}
     assert counted[stats.FRONTIER_PEAK] > articles / 2, "the sitemaps named most at once"
     assert counted[stats.SCHEDULER_PEAK] <= 60, "they waited as URLs, not as queued Requests"
+
+
+def test_a_frontier_request_names_its_sitemap_and_stays_conditional_when_stored() -> None:
+    spider = get_crawler(VustaSpider)._create_spider()
+    assert isinstance(spider, VustaSpider)
+    stored = "https://vusta.vn/a-p1.html"
+    spider.state.fetched[stored] = "2026-12-01T02:00:00Z"
+    spider.state.recent[stored] = Validators(etag='"v1"')
+    new = spider.article_request("https://vusta.vn/b-p2.html", "https://vusta.vn/s.xml")
+    assert new.headers.get("Referer") == b"https://vusta.vn/s.xml"
+    assert new.callback == spider.parse_article
+    again = spider.article_request(stored, "https://vusta.vn/s.xml")
+    assert again.headers.get("If-None-Match") == b'"v1"'
+    assert again.headers.get("Referer") == b"https://vusta.vn/s.xml"
+    assert spider.article_request("https://vusta.vn/c-p3.html").headers.get("Referer") is None

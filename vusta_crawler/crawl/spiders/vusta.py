@@ -169,7 +169,9 @@ class VustaSpider(scrapy.Spider):
             yield url
 
     def article_request(self, url: str, referer: str | None = None) -> scrapy.Request:
-        """A stored article's request is conditional (:meth:`recheck_request`)."""
+        """The request for an admitted article URL: conditional for a stored article
+        (:meth:`recheck_request`); ``referer`` for the frontier's, which pass no spider
+        middleware."""
         headers = {"Referer": referer} if referer else {}
         if url not in self.state:
             return self.request(url, self.parse_article, headers=headers)
