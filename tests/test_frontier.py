@@ -12,12 +12,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from scrapy.utils.test import get_crawler
 
 from tests.test_runs import crawl
+from tests.test_spider import make_spider
 from vusta_crawler import stats
 from vusta_crawler.crawl.frontier import Frontier, Waiting
-from vusta_crawler.crawl.spiders.vusta import VustaSpider
 from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite
 from vusta_crawler.devtools.sitegen import build_generated_site
 from vusta_crawler.extract.urls import is_article_url
@@ -60,8 +59,7 @@ def test_the_scheduler_holds_a_few_requests_whatever_the_sitemap_names(
 
 
 def test_a_frontier_request_names_its_sitemap_and_stays_conditional_when_stored() -> None:
-    spider = get_crawler(VustaSpider)._create_spider()
-    assert isinstance(spider, VustaSpider)
+    spider = make_spider()
     stored = "https://vusta.vn/a-p1.html"
     spider.state.fetched[stored] = "2026-12-01T02:00:00Z"
     spider.state.recent[stored] = Validators(etag='"v1"')
