@@ -91,7 +91,7 @@ def test_the_same_payload_again_is_a_revisit_and_a_304_is_a_server_not_modified_
 ) -> None:
     files = WarcFiles(tmp_path, "run-1")
     first = files.write(fetch())
-    earlier = first
+    earlier = first.original
     same = files.write(fetch(), earlier)
     changed = files.write(fetch(body=PAGE + "<!-- sửa -->".encode()), earlier)
     not_modified = files.write(fetch(status=304, body=b""), earlier)

@@ -61,6 +61,20 @@ class Capture:
     def is_revisit(self) -> bool:
         return self.record_type == "revisit"
 
+    @property
+    def original(self) -> Original:
+        return Original(self.payload_digest, self.date)
+
+
+@dataclass(frozen=True, slots=True)
+class Original:
+    """What a revisit of a URL needs of the URL's latest full (``response``) capture: the
+    payload digest it compares and the WARC-Date it refers to. A run keeps one per URL it
+    fetches, so no more than that."""
+
+    payload_digest: str
+    date: str
+
 
 @dataclass
 class WarcFiles:
@@ -75,7 +89,7 @@ class WarcFiles:
     _file: BinaryIO | None = None
     _writer: WARCWriter | None = None
 
-    def write(self, fetch: Fetch, earlier: Capture | None = None) -> Capture:
+    def write(self, fetch: Fetch, earlier: Original | None = None) -> Capture:
         """Write ``fetch``'s request and response records; a ``revisit`` instead of the
         response when the site answered 304, or when ``earlier`` (the URL's latest full
         capture) holds the same payload."""
@@ -103,7 +117,7 @@ class WarcFiles:
         )  # fmt: skip
 
     def _response_record(
-        self, writer: WARCWriter, fetch: Fetch, date: str, earlier: Capture | None
+        self, writer: WARCWriter, fetch: Fetch, date: str, earlier: Original | None
     ) -> Any:
         kept = [(name, value) for name, value in fetch.headers
                 if name.lower() not in _DROPPED_HEADERS]  # fmt: skip
@@ -112,7 +126,7 @@ class WarcFiles:
         if fetch.status == 304:
             warc_headers["WARC-Profile"] = PROFILE_NOT_MODIFIED
             if earlier is not None:
-                warc_headers["WARC-Refers-To-Target-URI"] = earlier.url
+                warc_headers["WARC-Refers-To-Target-URI"] = fetch.url
                 warc_headers["WARC-Refers-To-Date"] = earlier.date
             return writer.create_warc_record(
                 fetch.url, "revisit", http_headers=headers, warc_headers_dict=warc_headers
@@ -125,7 +139,7 @@ class WarcFiles:
         if earlier is None or earlier.payload_digest != digest:
             return record
         return writer.create_revisit_record(
-            fetch.url, digest, earlier.url, earlier.date, http_headers=headers,
+            fetch.url, digest, fetch.url, earlier.date, http_headers=headers,
             warc_headers_dict=warc_headers,
         )  # fmt: skip
 

@@ -20,7 +20,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from vusta_crawler import stats
-from vusta_crawler.capture.warc import DEFAULT_MAX_SIZE, Capture, Fetch, WarcFiles
+from vusta_crawler.capture.warc import DEFAULT_MAX_SIZE, Fetch, Original, WarcFiles
 from vusta_crawler.store.archive import Archive
 
 CAPTURE_META = "vusta_capture"
@@ -48,12 +48,12 @@ class WarcCaptureMiddleware:
                   "http-header-user-agent": settings.get("USER_AGENT", "")},
             max_size=settings.getint("VUSTA_WARC_MAX_SIZE", DEFAULT_MAX_SIZE),
         )  # fmt: skip
-        # the latest full capture of each URL, in the archive's earlier runs or in this one
-        self.earlier: dict[str, Capture] = {}
+        # what a revisit needs of each URL's latest full capture, in earlier runs or this one
+        self.earlier: dict[str, Original] = {}
         db = settings.get("VUSTA_DB")
         if db and Path(db).exists():
             with Archive(db) as archive:
-                self.earlier = archive.latest_captures()
+                self.earlier = archive.originals()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -81,7 +81,7 @@ class WarcCaptureMiddleware:
             request.meta.pop("fetched_at", None)  # not a redirect's earlier hop's
             return response
         if not capture.is_revisit:
-            self.earlier[fetch.url] = capture
+            self.earlier[fetch.url] = capture.original
         self._inc(stats.CAPTURE + capture.record_type)
         self._inc(stats.CAPTURE_BYTES, capture.length)
         request.meta[CAPTURE_META] = capture

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vusta_crawler.capture.warc import Capture
+from vusta_crawler.capture.warc import Capture, Original
 from vusta_crawler.items import ARTICLE_FIELDS
 from vusta_crawler.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
@@ -492,12 +492,13 @@ class Archive:
         ).fetchone()
         return capture_of(found) if found is not None else None
 
-    def latest_captures(self) -> dict[str, Capture]:
-        """Each URL's latest full capture (``response`` record): what a revisit refers to."""
+    def originals(self) -> dict[str, Original]:
+        """What a revisit refers to of each URL's latest full capture (``response`` record)."""
         rows = self.db.execute(
-            "SELECT * FROM captures WHERE record_type = 'response' ORDER BY captured_at"
+            "SELECT url, payload_digest, captured_at FROM captures "
+            "WHERE record_type = 'response' ORDER BY captured_at"
         )
-        return {row["url"]: capture_of(row) for row in rows}
+        return {url: Original(digest, date) for url, digest, date in rows}
 
     def confirm_unchanged(self, checked: dict[str, str]) -> None:
         """Record that the site answered 304 for these stored articles' URLs (URL → when): the
