@@ -13,6 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from vusta_crawler.capture.warc import (
@@ -21,6 +24,8 @@ from vusta_crawler.capture.warc import (
     Fetch,
     WarcFiles,
 )
+from vusta_crawler.crawl.capture import WarcCaptureMiddleware
+from vusta_crawler.crawl.spiders.vusta import VustaSpider
 from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite
 from vusta_crawler.devtools.sitegen import build_generated_site
 from vusta_crawler.store.archive import Archive
@@ -114,6 +119,27 @@ def test_the_same_payload_again_is_a_revisit_and_a_304_is_a_server_not_modified_
     assert server["status"] == "304" and server["headers"]["WARC-Refers-To-Date"] == first.date
     assert not_modified.payload_digest == first.payload_digest, "the content is the earlier one"
     assert check(tmp_path / files.names[0]).returncode == 0
+
+
+def test_a_run_keeps_for_revisits_only_the_answers_that_can_come_again(tmp_path: Path) -> None:
+    """A retried answer (a 503) is remembered, and the same answer again is a revisit; a
+    page's 200 is not (the run asks each URL once), so the run's memory does not grow with
+    the pages it fetched."""
+    crawler = get_crawler(VustaSpider, {"VUSTA_WARC_DIR": str(tmp_path)})
+    middleware = WarcCaptureMiddleware.from_crawler(crawler)
+    failing = "https://vusta.vn/tin-b-p2.html"
+
+    def answer(url: str, status: int, body: bytes) -> str:
+        request = Request(url)
+        middleware.process_response(request, HtmlResponse(url, status=status, body=body))
+        return request.meta["vusta_capture"].record_type
+
+    pages = [answer(f"https://vusta.vn/tin-{n}-p{n}.html", 200, PAGE) for n in range(1, 50)]
+    retried = [answer(failing, 503, b"<p>busy</p>") for _ in range(3)]
+    middleware.spider_closed()
+    assert pages == ["response"] * 49
+    assert retried == ["response", "revisit", "revisit"], "the same 503 again is a revisit"
+    assert list(middleware.earlier) == [failing], "no 200 of this run is kept"
 
 
 def test_files_rotate_by_size_each_with_its_warcinfo(tmp_path: Path) -> None:

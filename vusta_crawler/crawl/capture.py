@@ -48,7 +48,8 @@ class WarcCaptureMiddleware:
                   "http-header-user-agent": settings.get("USER_AGENT", "")},
             max_size=settings.getint("VUSTA_WARC_MAX_SIZE", DEFAULT_MAX_SIZE),
         )  # fmt: skip
-        # what a revisit needs of each URL's latest full capture, in earlier runs or this one
+        # what a revisit needs of each URL's latest full capture: by earlier runs (the
+        # archive's), or by this one when the answer may come again (below)
         self.earlier: dict[str, Original] = {}
         db = settings.get("VUSTA_DB")
         if db and Path(db).exists():
@@ -80,7 +81,9 @@ class WarcCaptureMiddleware:
             logger.error("WARC capture failed for %s: %s", fetch.url, error)
             request.meta.pop("fetched_at", None)  # not a redirect's earlier hop's
             return response
-        if not capture.is_revisit:
+        if not capture.is_revisit and fetch.status != 200:
+            # a run asks for each URL once: only an answer that is retried (an error, a
+            # refusal) can come again within it, so a page's 200 is not kept for this run
             self.earlier[fetch.url] = capture.original
         self._inc(stats.CAPTURE + capture.record_type)
         self._inc(stats.CAPTURE_BYTES, capture.length)
