@@ -69,8 +69,8 @@ class Capture:
 @dataclass(frozen=True, slots=True)
 class Original:
     """What a revisit of a URL needs of the URL's latest full (``response``) capture: the
-    payload digest it compares and the WARC-Date it refers to. A run keeps one per URL it
-    fetches, so no more than that."""
+    payload digest it compares and the WARC-Date it refers to. A run holds one for each URL
+    earlier runs captured and each answer of its own that may come again, so no more."""
 
     payload_digest: str
     date: str
