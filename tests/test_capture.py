@@ -24,7 +24,7 @@ from vusta_crawler.capture.warc import (
     Fetch,
     WarcFiles,
 )
-from vusta_crawler.crawl.capture import WarcCaptureMiddleware
+from vusta_crawler.crawl.capture import CAPTURE_META, WarcCaptureMiddleware
 from vusta_crawler.crawl.spiders.vusta import VustaSpider
 from vusta_crawler.devtools.mirror import MirrorServer, MirrorSite
 from vusta_crawler.devtools.sitegen import build_generated_site
@@ -132,7 +132,7 @@ def test_a_run_keeps_for_revisits_only_the_answers_that_can_come_again(tmp_path:
     def answer(url: str, status: int, body: bytes) -> str:
         request = Request(url)
         middleware.process_response(request, HtmlResponse(url, status=status, body=body))
-        return request.meta["vusta_capture"].record_type
+        return request.meta[CAPTURE_META].record_type
 
     pages = [answer(f"https://vusta.vn/tin-{n}-p{n}.html", 200, PAGE) for n in range(1, 50)]
     retried = [answer(failing, 503, b"<p>busy</p>") for _ in range(3)]
